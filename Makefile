@@ -1,0 +1,34 @@
+# Two commands on a fresh clone: `make run` and `make test`. Each creates .venv itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test test-postgres worker migrate openapi bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/uvicorn --factory api.main:create_app --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
+
+worker: $(STAMP)
+	$(BIN)/python -m api.worker
+
+migrate: $(STAMP)
+	$(BIN)/alembic upgrade head
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+openapi: $(STAMP)
+	$(BIN)/python -m api.openapi > openapi/openapi.json
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

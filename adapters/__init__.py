@@ -1,0 +1,1 @@
+"""Adapters: the outside world (HTTP providers, databases, SMTP, IMAP) around the domain."""

@@ -1,0 +1,161 @@
+"""What a filed email keeps: text, reply without quoted history, HTML, attachments.
+
+Robust to broken MIME: every part is read defensively, and a part that cannot be decoded is
+kept as an attachment rather than dropped.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import Message
+from email.utils import parsedate_to_datetime
+
+from adapters.mail.files import ExtractedAttachment, safe_filename
+from adapters.mail.headers import RawHeaders, header_text
+from adapters.mail.html_text import html_to_text
+from adapters.mail.replies import reply_part
+from adapters.mail.text import decode_bytes
+from adapters.mail.tnef import unpack_tnef
+
+MAX_PARTS = 1000
+
+
+@dataclass(slots=True)
+class ExtractedDocument:
+    text: str = ""
+    html: str | None = None
+    reply_text: str = ""
+    date: datetime | None = None
+    attachments: list[ExtractedAttachment] = field(default_factory=list)
+
+
+def extract_document(msg: Message) -> ExtractedDocument:
+    doc = ExtractedDocument(date=_date(msg))
+    texts: list[str] = []
+    htmls: list[str] = []
+    _collect(msg, texts, htmls, doc.attachments, depth=0, budget=[MAX_PARTS])
+    doc.text = "\n".join(t for t in texts if t.strip()) or (html_to_text(htmls[0]) if htmls else "")
+    doc.html = htmls[0] if htmls else None
+    doc.reply_text = reply_part(doc.text)
+    return doc
+
+
+def _collect(part: Message, texts: list[str], htmls: list[str],
+             attachments: list[ExtractedAttachment], depth: int, budget: list[int]) -> None:
+    budget[0] -= 1
+    if budget[0] < 0 or depth > 50:
+        return
+    ctype = part.get_content_type()
+    if part.is_multipart():
+        children = part.get_payload()
+        if ctype == "message/rfc822" or not isinstance(children, list):
+            attachments.append(_attachment(part, len(attachments)))
+            return
+        for child in children:
+            _collect(child, texts, htmls, attachments, depth + 1, budget)
+        return
+    if _is_attachment(part):
+        if ctype == "application/ms-tnef" or _filename(part).lower() == "winmail.dat":
+            unpacked = unpack_tnef(_payload(part))
+            if unpacked is not None:
+                body, files = unpacked
+                if body:
+                    texts.append(body)
+                attachments.extend(files)
+                return
+        attachments.append(_attachment(part, len(attachments)))
+        return
+    if ctype == "text/html":
+        htmls.append(_text(part))
+    elif ctype.startswith("text/") or ctype == "message/delivery-status":
+        texts.append(_text(part))
+    else:
+        attachments.append(_attachment(part, len(attachments)))
+
+
+def _is_attachment(part: Message) -> bool:
+    disposition = _disposition(part)
+    if disposition == "attachment":
+        return True
+    if part.get_content_maintype() == "text" and not part.get_filename():
+        return False
+    return part.get_content_type() not in ("text/plain", "text/html") or bool(part.get_filename())
+
+
+def _disposition(part: Message) -> str:
+    value = part.get("content-disposition")
+    return str(value or "").split(";")[0].strip().lower()
+
+
+def _payload(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if isinstance(data, bytes):
+        return data
+    raw = part.get_payload()
+    if isinstance(raw, str):
+        return raw.encode("ascii", "surrogateescape")
+    if isinstance(raw, list):  # an attached message: keep its serialization
+        return b"".join(p.as_bytes() for p in raw if isinstance(p, Message))
+    return b""
+
+
+def _text(part: Message) -> str:
+    charset = part.get_content_charset()
+    return decode_bytes(_payload(part), charset)
+
+
+def _attachment(part: Message, index: int) -> ExtractedAttachment:
+    ctype = part.get_content_type()
+    content_id = part.get("content-id")
+    cid = str(content_id).strip().strip("<>").strip() if content_id else None
+    disposition = _disposition(part)
+    return ExtractedAttachment(
+        filename=_filename(part) or _fallback_name(part, ctype, index),
+        content_type=ctype,
+        data=_payload(part),
+        content_id=cid or None,
+        inline=disposition == "inline" or (bool(cid) and disposition != "attachment"),
+    )
+
+
+def _filename(part: Message) -> str:
+    # Read the parameters from the raw fields: compat32 replaces 8-bit bytes in them with U+FFFD.
+    headers = RawHeaders(part)
+    probe = Message()
+    for name in ("content-disposition", "content-type"):
+        value = headers.get(name)
+        if value:
+            probe[name] = value
+    try:
+        name = probe.get_filename()
+    except Exception:
+        name = None
+    return safe_filename(header_text(name)) if name else ""
+
+
+def _fallback_name(part: Message, ctype: str, index: int) -> str:
+    if ctype == "message/rfc822":
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        subject = header_text(RawHeaders(inner).get("subject")) if isinstance(inner, Message) else ""
+        return safe_filename(subject + ".eml") if subject else f"message-{index + 1}.eml"
+    ext = mimetypes.guess_extension(ctype) or ".bin"
+    return f"attachment-{index + 1}{ext}"
+
+
+def _date(msg: Message) -> datetime | None:
+    value = msg.get("date")
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed is None:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)

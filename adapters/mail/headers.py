@@ -1,0 +1,182 @@
+"""Reading headers quickly and robustly.
+
+compat32 parses about ten times faster than policy.default on this machine. Its header values
+are raw strings (8-bit bytes kept as surrogates); the display-ready values are produced here by
+hand, tolerant of 8-bit headers (RFC 6532 or just wrong), malformed encoded words and broken
+address lists, because real mail has all of them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import quopri
+import re
+from dataclasses import dataclass, field
+from email.errors import MissingHeaderBodySeparatorDefect
+from email.message import Message
+from email.parser import BytesHeaderParser, BytesParser
+from email.policy import compat32
+from email.utils import getaddresses
+
+from adapters.mail.text import decode_bytes, single_line
+from domain.addresses import address_key
+
+_HEAD_LIMIT = 1024 * 1024  # headers beyond 1 MiB are not read (hostile header floods)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_HEADER_LINE = re.compile(rb"^([!-9;-~]+:|[ \t])")
+_MSGID = re.compile(r"<([^<>\s]{1,900})>")
+# RFC 2047 encoded word, leniently: 8-bit bytes inside the payload are seen in the wild.
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([qQbB])\?(.*?)\?=")
+_LOOSE_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+MAX_REFERENCES = 100
+
+
+class RawHeaders:
+    """The header fields of a message as text, read once: name (lower-case) -> values."""
+
+    def __init__(self, msg: Message) -> None:
+        self._fields: dict[str, list[str]] = {}
+        for name, value in msg.raw_items():
+            self._fields.setdefault(name.lower(), []).append(_as_text(value))
+
+    def get(self, name: str) -> str | None:
+        values = self._fields.get(name)
+        return values[0] if values else None
+
+    def get_all(self, name: str) -> list[str]:
+        return self._fields.get(name, [])
+
+
+def parse_message(raw: bytes, *, headers_only: bool = False) -> Message:
+    """Parse with compat32; a header block broken by a stray line is repaired and re-read."""
+    parser = BytesHeaderParser(policy=compat32) if headers_only else BytesParser(policy=compat32)
+    data = _split_head(raw) if headers_only else raw
+    msg = parser.parsebytes(data)
+    if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
+        repaired = _drop_stray_header_lines(data)
+        if repaired != data:
+            msg = parser.parsebytes(repaired)
+    return msg
+
+
+def decode_words(text: str) -> str:
+    """Decode RFC 2047 encoded words; whitespace between adjacent words is dropped (§6.2)."""
+    if "=?" not in text:
+        return single_line(text)
+    out: list[str] = []
+    position = 0
+    previous_was_word = False
+    for match in _ENCODED_WORD.finditer(text):
+        between = text[position:match.start()]
+        if not (previous_was_word and not between.strip()):
+            out.append(between)
+        out.append(_decode_word(match))
+        position = match.end()
+        previous_was_word = True
+    out.append(text[position:])
+    return single_line("".join(out))
+
+
+def header_text(value: str | None) -> str:
+    return decode_words(value) if value else ""
+
+
+def addresses(values: list[str]) -> list[str]:
+    """The addr-specs in address header values, lower-case, de-duplicated, invalid ones dropped."""
+    result: list[str] = []
+    if not values:
+        return result
+    for _, addr in getaddresses(values):
+        key = address_key(addr)
+        if key and "@" in key and key not in result:
+            result.append(key)
+    if not result:  # "Big Bug bb@bug.com" and other unparseable forms: take what looks like one
+        for value in values:
+            for addr in _LOOSE_ADDRESS.findall(value):
+                key = address_key(addr)
+                if key and key not in result:
+                    result.append(key)
+    return result
+
+
+def display_name(values: list[str]) -> str:
+    pairs = getaddresses(values[:1]) if values else []
+    return header_text(pairs[0][0]) if pairs else ""
+
+
+def message_id(value: str | None) -> str | None:
+    if not value:
+        return None
+    match = _MSGID.search(value)
+    if match:
+        return match.group(1)
+    token = value.strip().strip("<>").strip()
+    return token[:900] if token and " " not in token else None
+
+
+def message_ids(values: list[str]) -> tuple[str, ...]:
+    ids: list[str] = []
+    for value in values:
+        ids.extend(_MSGID.findall(value))
+    return tuple(ids[-MAX_REFERENCES:])
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderSummary:
+    """What ingest records from the headers: enough for dedupe keys and the processing log."""
+
+    message_id: str | None
+    from_address: str | None
+    to: list[str] = field(default_factory=list)
+    subject: str = ""
+
+
+def summarize(raw: bytes) -> HeaderSummary:
+    try:
+        headers = RawHeaders(parse_message(raw, headers_only=True))
+        senders = addresses(headers.get_all("from"))
+        return HeaderSummary(
+            message_id=message_id(headers.get("message-id")),
+            from_address=senders[0] if senders else None,
+            to=(addresses(headers.get_all("to")) + addresses(headers.get_all("cc")))[:50],
+            subject=header_text(headers.get("subject")),
+        )
+    except Exception:  # bad input is data: a message whose headers we cannot read is still kept
+        return HeaderSummary(message_id=None, from_address=None)
+
+
+def _decode_word(match: re.Match[str]) -> str:
+    charset, encoding, payload = match.groups()
+    charset = charset.split("*", 1)[0]  # RFC 2231 §5 language suffix: =?utf-8*en?Q?...?=
+    try:
+        if encoding in "bB":
+            data = base64.b64decode(payload + "=" * (-len(payload) % 4))
+        else:
+            data = quopri.decodestring(payload.encode("latin-1", "replace"), header=True)
+    except (binascii.Error, ValueError):
+        return match.group(0)
+    return decode_bytes(data, charset, detect=False)
+
+
+def _as_text(value: object) -> str:
+    text = str(value)
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:  # compat32 keeps undecodable 8-bit bytes as surrogates
+        return decode_bytes(text.encode("ascii", "surrogateescape"), None, detect=False)
+
+
+def _split_head(raw: bytes) -> bytes:
+    match = _HEADER_END.search(raw, 0, _HEAD_LIMIT)
+    return raw[: match.end()] if match else raw[:_HEAD_LIMIT]
+
+
+def _drop_stray_header_lines(data: bytes) -> bytes:
+    head = _split_head(data)
+    lines = head.splitlines(keepends=True)
+    kept = [line for line in lines if _HEADER_LINE.match(line) or not line.strip()]
+    return b"".join(kept) + data[len(head):]

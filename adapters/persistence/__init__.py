@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, the Directory lookups, the queues and migrations."""

@@ -1,0 +1,166 @@
+"""Accounts, contacts, employees, tickets, documents: reads and writes (never commits)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlmodel import Session, SQLModel
+
+from adapters.mail.files import ExtractedAttachment
+from adapters.persistence.tables import (
+    Account,
+    Attachment,
+    Contact,
+    Document,
+    Employee,
+    Ticket,
+)
+from domain.addresses import address_key, domain_of
+from domain.errors import Conflict, InvalidInput, NotFound
+
+M = TypeVar("M", bound=SQLModel)
+
+# Which key column follows which email column.
+_KEYED = {
+    Account: {"email": "email_key", "email2": "email2_key"},
+    Contact: {"email": "email_key"},
+    Employee: {"email1": "email1_key", "email2": "email2_key"},
+}
+
+
+def page(session: Session, query: Select[Any], *, limit: int, offset: int) -> tuple[list[Any], int]:
+    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    items = list(session.execute(query.limit(limit).offset(offset)).scalars())
+    return items, total
+
+
+def get(session: Session, model: type[M], record_id: int) -> M:
+    record = session.get(model, record_id)
+    if record is None:
+        raise NotFound(f"{model.__name__.lower()} {record_id} not found")
+    return record
+
+
+def create(session: Session, model: type[M], values: dict[str, Any], now: datetime) -> M:
+    record = model(**_with_keys(model, values))
+    if hasattr(record, "created_at"):
+        record.created_at = now  # type: ignore[attr-defined]
+    if hasattr(record, "updated_at"):
+        record.updated_at = now  # type: ignore[attr-defined]
+    session.add(record)
+    session.flush()
+    return record
+
+
+def patch(session: Session, record: M, values: dict[str, Any], now: datetime) -> M:
+    for name, value in _with_keys(type(record), values).items():
+        setattr(record, name, value)
+    if hasattr(record, "updated_at"):
+        record.updated_at = now  # type: ignore[attr-defined]
+    session.add(record)
+    session.flush()
+    return record
+
+
+def remove(session: Session, record: SQLModel) -> None:
+    session.delete(record)
+    session.flush()
+
+
+def _with_keys(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
+    result = dict(values)
+    for column, key_column in _KEYED.get(model, {}).items():  # type: ignore[call-overload]
+        if column in values:
+            result[key_column] = address_key(values[column])
+    return result
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+def accounts_query(email: str | None) -> Select[Any]:
+    query = select(Account).order_by(Account.id.desc())
+    key = address_key(email)
+    if email is not None:
+        keys = [key or "\x00"]
+        if key and domain_of(key):
+            keys.append(domain_of(key) or "")
+        holders = select(Contact.account_id).where(Contact.email_key.in_(keys))
+        query = query.where(or_(Account.email_key.in_(keys), Account.email2_key.in_(keys),
+                                Account.id.in_(holders)))
+    return query
+
+
+def delete_account(session: Session, account: Account) -> None:
+    tickets = session.execute(
+        select(func.count()).select_from(Ticket).where(Ticket.account_id == account.id)
+    ).scalar_one()
+    if tickets:
+        raise Conflict(f"account {account.id} has {tickets} ticket(s); it cannot be deleted")
+    session.execute(delete(Contact).where(Contact.account_id == account.id))
+    remove(session, account)
+
+
+# --- tickets and documents ----------------------------------------------------------------------
+
+def ticket_by_number(session: Session, number: str) -> Ticket:
+    digits = number.strip().lstrip("#")
+    if not digits.isdigit() or len(digits) > 18:
+        raise NotFound(f"ticket {number} not found")
+    ticket = session.get(Ticket, int(digits))
+    if ticket is None:
+        raise NotFound(f"ticket {number} not found")
+    return ticket
+
+
+def check_ticket_links(session: Session, account_id: int | None, contact_id: int | None) -> None:
+    if account_id is not None and session.get(Account, account_id) is None:
+        raise InvalidInput(f"account {account_id} does not exist")
+    if contact_id is not None:
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise InvalidInput(f"contact {contact_id} does not exist")
+        if account_id is not None and contact.account_id != account_id:
+            raise InvalidInput(f"contact {contact_id} does not belong to account {account_id}")
+
+
+def touch_ticket(session: Session, ticket_id: int, now: datetime, *, reopen: bool) -> None:
+    values: dict[str, Any] = {"updated_at": now}
+    if reopen:
+        values["status"] = "open"
+    session.execute(update(Ticket).where(Ticket.id == ticket_id).values(**values))
+
+
+def add_document(session: Session, values: dict[str, Any],
+                 attachments: Sequence[ExtractedAttachment]) -> int:
+    document = Document(**values)
+    session.add(document)
+    session.flush()
+    assert document.id is not None
+    if attachments:
+        session.execute(Attachment.__table__.insert(), [  # type: ignore[attr-defined]
+            {"document_id": document.id, "filename": a.filename, "content_type": a.content_type,
+             "size": len(a.data), "content_id": a.content_id, "inline": a.inline, "data": a.data}
+            for a in attachments
+        ])
+    return document.id
+
+
+def documents_of(session: Session, ticket_id: int, *, limit: int, offset: int
+                 ) -> tuple[list[tuple[Document, list[tuple[int, str, str, int, str | None, bool]]]], int]:
+    query = select(Document).where(Document.ticket_id == ticket_id).order_by(Document.id.desc())
+    documents, total = page(session, query, limit=limit, offset=offset)
+    ids = [d.id for d in documents]
+    files: dict[int, list[tuple[int, str, str, int, str | None, bool]]] = {i: [] for i in ids}
+    if ids:
+        rows = session.execute(
+            select(Attachment.document_id, Attachment.id, Attachment.filename,
+                   Attachment.content_type, Attachment.size, Attachment.content_id,
+                   Attachment.inline)
+            .where(Attachment.document_id.in_(ids)).order_by(Attachment.id)
+        ).all()
+        for document_id, *meta in rows:
+            files[document_id].append(tuple(meta))  # type: ignore[arg-type]
+    return [(d, files[d.id]) for d in documents], total  # type: ignore[index]

@@ -1,0 +1,94 @@
+"""Configuration from the environment (CONNECTOR_ prefix, .env supported), validated at start-up.
+
+Built by the composition root (api.main.create_app), never at import.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.ticket_threading import compile_ticket_pattern
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CONNECTOR_", env_file=".env", env_ignore_empty=True, extra="ignore"
+    )
+
+    database_url: str = "sqlite:///./var/connector.db"
+    data_dir: Path = Path("./var")
+    backup_dir: Path | None = None
+    status: Literal["on", "off"] = "on"
+    public_address: str = "support@example.com"
+    support_team_address: str = "support-team@example.com"
+    from_address: str | None = None
+    api_keys: SecretStr | None = None
+    inbound_username: str | None = None
+    inbound_password: SecretStr | None = None
+    mailgun_signing_key: SecretStr | None = None
+    ses_topic_arns: str | None = None
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_timeout_seconds: float = 30.0
+
+    xml_api_enabled: bool = False
+    xml_api_password: SecretStr | None = None
+    xml_api_response_bcc: str | None = None
+
+    acknowledge_new_tickets: bool = True
+    acknowledgements_per_hour: int = Field(default=5, ge=0)
+    ticket_subject_pattern: str | None = None
+    max_message_bytes: int = Field(default=40 * MiB, gt=0)
+
+    # Processing: inside the web process by default; set false when a separate worker runs.
+    inline_worker: bool = True
+    migrate_on_start: bool = True
+    batch_size: int = Field(default=32, ge=1, le=500)
+    lease_seconds: float = Field(default=300.0, gt=0)
+    max_processing_attempts: int = Field(default=3, ge=1)
+    poll_seconds: float = Field(default=0.5, gt=0)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_retry_base_seconds: float = Field(default=30.0, ge=0)
+    log_level: str = "INFO"
+
+    @field_validator("ticket_subject_pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value:
+            compile_ticket_pattern(value)
+        return value
+
+    @field_validator("public_address", "support_team_address", "from_address",
+                     "xml_api_response_bcc")
+    @classmethod
+    def _looks_like_address(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in value:
+            raise ValueError(f"{value!r} is not an email address")
+        return value.strip() if value else value
+
+    @model_validator(mode="after")
+    def _response_bcc_is_not_public(self) -> Settings:
+        # RangerMSP: "DO NOT send these automatic emails to the Email Connector Incoming Email
+        # Address": a Bcc to ourselves would be processed as new mail, a loop.
+        bcc = (self.xml_api_response_bcc or "").lower()
+        if bcc and bcc == self.public_address.lower():
+            raise ValueError("CONNECTOR_XML_API_RESPONSE_BCC must not be the public address")
+        return self
+
+    @property
+    def effective_from_address(self) -> str:
+        return self.from_address or self.public_address
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,39 @@
+"""Dependencies shared by the routes: the container and the two credential checks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
+
+from api.container import Container
+from domain.errors import Unauthorized
+
+_bearer = HTTPBearer(auto_error=False, description="A REST API key (CONNECTOR_API_KEYS)")
+_basic = HTTPBasic(auto_error=False, description="CONNECTOR_INBOUND_USERNAME / _PASSWORD")
+
+
+def get_container(request: Request) -> Container:
+    return request.app.state.container  # type: ignore[no-any-return]
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def require_api_key(
+    container: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> None:
+    if credentials is None or not container.credentials.api_key_valid(credentials.credentials):
+        raise Unauthorized("a valid API key is required (Authorization: Bearer <key>)")
+
+
+def require_inbound_basic(
+    container: ContainerDep,
+    credentials: Annotated[HTTPBasicCredentials | None, Security(_basic)],
+) -> None:
+    if credentials is None or not container.credentials.inbound_pair_valid(
+        credentials.username, credentials.password
+    ):
+        raise Unauthorized("valid inbound credentials are required (HTTP Basic)")

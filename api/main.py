@@ -1,0 +1,47 @@
+"""The application factory: `uvicorn --factory api.main:create_app`.
+
+Settings are read here, at start-up, never at import.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from adapters.settings import Settings
+from api.container import Container, build_container
+from api.errors import register_error_handlers
+from api.routes import accounts, connector, inbound, messages, tickets
+
+DESCRIPTION = """Turns a support mailbox into tickets.
+
+Mail providers POST inbound mail to `/inbound/...` (each with its own authentication); the
+REST API under `/api/v1` (Bearer API key) manages accounts, contacts, employees and tickets and
+reads the processing log: every inbound message with its outcome and the reason for it.
+"""
+
+
+def create_app(settings: Settings | None = None, *, start_workers: bool | None = None) -> FastAPI:
+    settings = settings or Settings()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        container: Container = app.state.container
+        container.start(workers=start_workers)
+        try:
+            yield
+        finally:
+            container.stop()
+
+    app = FastAPI(title="Email Connector", version="0.1.0", description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.container = build_container(settings)
+    register_error_handlers(app)
+    for module in (inbound, accounts, tickets, messages, connector):
+        app.include_router(module.router)
+    return app

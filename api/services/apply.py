@@ -1,0 +1,140 @@
+"""Applying a Decision: tickets, documents, attachments and outbox rows, in the caller's
+transaction. Each write is keyed so that the same decision can never be applied twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import Message
+from functools import cached_property
+
+from sqlmodel import Session
+
+from adapters.mail.compose import new_message_id
+from adapters.mail.documents import ExtractedDocument, extract_document
+from adapters.persistence import outbox, records
+from adapters.persistence.inbox import Claimed
+from adapters.persistence.tables import Ticket
+from api.services.runtime_config import ConnectorState
+from domain.decisions import CreateTicket, Decision, FileReply, Forward, Ignore
+from domain.model import DocumentKind, MessageView, format_ticket_number
+
+ACK_BODY = """Hello{name},
+
+we have received your message and opened ticket {number} for it.
+
+Subject: {subject}
+
+To add to this ticket, reply to this email and keep "[Ticket #{number}]" in the subject.
+
+This is an automatic message.
+"""
+
+
+@dataclass
+class ParsedMessage:
+    claimed: Claimed
+    raw: bytes
+    msg: Message
+    view: MessageView
+
+    @cached_property
+    def document(self) -> ExtractedDocument:
+        """Bodies and attachments, extracted only when the message is filed."""
+        return extract_document(self.msg)
+
+
+def apply(session: Session, decision: Decision, parsed: ParsedMessage, state: ConnectorState,
+          now: datetime) -> int | None:
+    """Write what the decision says. Returns the ticket id the message ended up under."""
+    if isinstance(decision, CreateTicket):
+        return _create_ticket(session, decision, parsed, state, now)
+    if isinstance(decision, FileReply):
+        _file(session, parsed, decision.ticket_id, decision.document_kind, now)
+        records.touch_ticket(session, decision.ticket_id, now, reopen=decision.reopen)
+        if decision.forward:
+            _forward(session, decision, parsed, state, now, ticket_number=decision.ticket_number)
+        return decision.ticket_id
+    if isinstance(decision, Forward):
+        _forward(session, decision, parsed, state, now, ticket_number=None)
+        return None
+    if isinstance(decision, Ignore):
+        return None
+    raise TypeError(f"no way to apply {type(decision).__name__}")
+
+
+def _create_ticket(session: Session, decision: CreateTicket, parsed: ParsedMessage,
+                   state: ConnectorState, now: datetime) -> int:
+    view = parsed.view
+    ticket = Ticket(account_id=decision.account_id, contact_id=decision.contact_id,
+                    subject=view.subject or "(no subject)",
+                    description=parsed.document.reply_text or parsed.document.text,
+                    status="open", source="email", created_at=now, updated_at=now)
+    session.add(ticket)
+    session.flush()
+    assert ticket.id is not None
+    _file(session, parsed, ticket.id, DocumentKind.CUSTOMER_EMAIL, now)
+    if decision.acknowledge and view.from_address:
+        number = format_ticket_number(ticket.id)
+        name = f" {view.from_name}" if view.from_name else ""
+        headers = {
+            "Auto-Submitted": "auto-replied",  # RFC 3834 §5: we are an automatic responder
+            "X-Auto-Response-Suppress": "All",  # Exchange: do not answer us with an out-of-office
+            "X-Loop": state.public_address,
+        }
+        if view.message_id:
+            headers["In-Reply-To"] = f"<{view.message_id}>"
+            headers["References"] = f"<{view.message_id}>"
+        outbox.add(session, kind="acknowledgement", purpose_key=_purpose(parsed, "acknowledgement"),
+                   mail_from=state.from_address, to=[view.from_address],
+                   subject=f"[Ticket #{number}] {view.subject or '(no subject)'}",
+                   body=ACK_BODY.format(name=name, number=number, subject=view.subject or ""),
+                   headers=headers, message_id=new_message_id(state.message_id_domain, "ack"),
+                   inbound_message_id=parsed.claimed.id, ticket_id=ticket.id, now=now)
+    return ticket.id
+
+
+def _file(session: Session, parsed: ParsedMessage, ticket_id: int, kind: DocumentKind,
+          now: datetime) -> int:
+    view, doc = parsed.view, parsed.document
+    return records.add_document(session, {
+        "ticket_id": ticket_id, "kind": kind, "inbound_message_id": parsed.claimed.id,
+        "message_id": view.message_id, "from_address": view.from_address,
+        "to_addresses": list(view.to), "cc_addresses": list(view.cc), "subject": view.subject,
+        "date": doc.date, "text": doc.text, "reply_text": doc.reply_text, "html": doc.html,
+        "created_at": now,
+    }, doc.attachments)
+
+
+def _forward(session: Session, decision: Decision, parsed: ParsedMessage, state: ConnectorState,
+             now: datetime, *, ticket_number: str | None) -> None:
+    view = parsed.view
+    subject = view.subject or "(no subject)"
+    if ticket_number and ticket_number.lstrip("0") not in subject:
+        subject = f"[Ticket #{ticket_number}] {subject}"
+    lines = [f"Email Connector: {decision.outcome}", f"Reason: {decision.reason}"]
+    if ticket_number:
+        lines.append(f"Ticket: {ticket_number}")
+    sender = view.from_address or "(no sender)"
+    lines += ["", f"From: {view.from_name} <{sender}>" if view.from_name else f"From: {sender}",
+              f"To: {', '.join(view.to)}", f"Subject: {view.subject}",
+              f"Inbound message: {parsed.claimed.id}",
+              "", "The original message is attached unchanged.", ""]
+    headers = {
+        "X-Email-Connector-Outcome": str(decision.outcome),
+        "X-Email-Connector-Inbound-Id": str(parsed.claimed.id),
+        "X-Loop": state.public_address,
+    }
+    if view.from_address:
+        headers["Reply-To"] = view.from_address
+    outbox.add(session, kind="forward", purpose_key=_purpose(parsed, "forward"),
+               mail_from=state.from_address, to=[state.support_team_address], subject=subject,
+               body="\n".join(lines), headers=headers,
+               message_id=new_message_id(state.message_id_domain, "fwd"),
+               inbound_message_id=parsed.claimed.id,
+               ticket_id=int(ticket_number) if ticket_number else None,
+               attach_original=True, now=now)
+
+
+def _purpose(parsed: ParsedMessage, purpose: str) -> str:
+    return f"inbound:{parsed.claimed.id}:{parsed.claimed.generation}:{purpose}"

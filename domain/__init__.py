@@ -1,0 +1,1 @@
+"""The rules of the connector: pure functions and small dataclasses, standard library only."""

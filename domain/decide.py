@@ -1,0 +1,114 @@
+"""The processing order of SPEC §2, in one place. Each step returns a Decision or passes (None)."""
+
+from __future__ import annotations
+
+from domain.acknowledgements import acknowledgement_refusal
+from domain.decisions import CreateTicket, Decision, FileReply, Forward, Ignore
+from domain.guards import is_bounce, is_loop, is_own_mail
+from domain.model import DocumentKind, MessageView, Outcome, Policy
+from domain.ports import Directory
+from domain.sender_matching import match_sender
+from domain.ticket_threading import find_thread
+
+
+def decide(view: MessageView, directory: Directory, policy: Policy) -> Decision:
+    return (
+        guard(view, directory, policy)
+        # Steps 2 (automated-email rules) and 3 (XML API) slot in here, in that order.
+        or file_into_thread(view, directory, policy)
+        or ticket_for_sender(view, directory, policy)
+        or Forward(
+            outcome=Outcome.FORWARDED_UNRECOGNIZED,
+            reason=_unrecognized_reason(view),
+        )
+    )
+
+
+def guard(view: MessageView, directory: Directory, policy: Policy) -> Decision | None:
+    """Step 1: our own mail, loops and bounces are recorded and go no further."""
+    sent_by_us = bool(view.message_id) and directory.is_own_message_id(view.message_id or "")
+    own = is_own_mail(view, policy, sent_by_us)
+    if own:
+        return Ignore(outcome=Outcome.IGNORED_LOOP, reason=f"ignored: {own}")
+    loop = is_loop(view, policy)
+    if loop:
+        return Ignore(outcome=Outcome.IGNORED_LOOP, reason=f"ignored as a mail loop: {loop}")
+    bounce = is_bounce(view)
+    if bounce:
+        return Ignore(outcome=Outcome.BOUNCE, reason=f"bounce: {bounce}")
+    return None
+
+
+def file_into_thread(view: MessageView, directory: Directory, policy: Policy) -> Decision | None:
+    """Step 4: a reply to an existing ticket is filed under it."""
+    thread = find_thread(view, directory, policy.ticket_pattern)
+    if thread is None:
+        return None
+    ticket = thread.ticket
+    reopen = ticket.status == "closed"
+    reopened = " (the closed ticket is reopened)" if reopen else ""
+    employee = directory.active_employee(view.from_address) if view.from_address else None
+    if employee is not None:
+        return FileReply(
+            outcome=Outcome.FILED_EMPLOYEE_REPLY,
+            reason=(
+                f"filed under ticket {ticket.number} ({thread.how}); sender {view.from_address} "
+                f"is active employee {employee.id} ({employee.name}), so it is not forwarded"
+            ),
+            ticket_id=ticket.id,
+            ticket_number=ticket.number,
+            document_kind=DocumentKind.EMPLOYEE_EMAIL,
+            forward=False,
+        )
+    return FileReply(
+        outcome=Outcome.FILED_CUSTOMER_REPLY,
+        reason=(
+            f"filed under ticket {ticket.number} ({thread.how}) and forwarded to the support "
+            f"team; sender {view.from_address or '(none)'} is not an active employee{reopened}"
+        ),
+        ticket_id=ticket.id,
+        ticket_number=ticket.number,
+        document_kind=DocumentKind.CUSTOMER_EMAIL,
+        forward=True,
+        reopen=reopen,
+    )
+
+
+def ticket_for_sender(view: MessageView, directory: Directory, policy: Policy) -> Decision | None:
+    """Step 5: a recognized customer gets a new ticket; an ambiguous one is an error."""
+    match = match_sender(view.from_address, directory)
+    if match.by is None:
+        return None
+    if match.is_ambiguous:
+        return Forward(
+            outcome=Outcome.FORWARDED_ERROR,
+            reason=(
+                f"sender {view.from_address} matches several accounts by {match.by} "
+                f"{match.key}: {match.describe_accounts()}; forwarded for a person to decide"
+            ),
+        )
+    account = match.account
+    if account is None:
+        return None
+    contact = f", contact {account.contact_id}" if account.contact_id else ""
+    reason = (
+        f"sender {view.from_address} matched account {account.account_id} "
+        f"({account.account_name}) by {match.by} {match.key}{contact}"
+    )
+    refusal = acknowledgement_refusal(view, policy, directory)
+    return CreateTicket(
+        outcome=Outcome.TICKET_CREATED,
+        reason=reason + (f"; {refusal}" if refusal else "; acknowledgement queued"),
+        account_id=account.account_id,
+        contact_id=account.contact_id,
+        acknowledge=refusal is None,
+    )
+
+
+def _unrecognized_reason(view: MessageView) -> str:
+    if not view.from_address:
+        return "the message has no usable sender address; forwarded to the support team"
+    return (
+        f"sender {view.from_address} matches no account by address or domain; "
+        "forwarded to the support team"
+    )

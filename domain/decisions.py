@@ -1,0 +1,42 @@
+"""The one decision taken for each inbound message, with the reason a person can read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.model import DocumentKind, Outcome
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    outcome: Outcome
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ignore(Decision):
+    """Nothing is filed and nothing is sent (loops, our own mail, bounces)."""
+
+    bounced_outbound_message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Forward(Decision):
+    """Forward the untouched original to the internal support team."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateTicket(Decision):
+    account_id: int
+    contact_id: int | None = None
+    acknowledge: bool = False
+    forward: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileReply(Decision):
+    ticket_id: int
+    ticket_number: str
+    document_kind: DocumentKind
+    forward: bool
+    reopen: bool = False

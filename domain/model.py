@@ -1,0 +1,111 @@
+"""What the rules read and what they return."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    TICKET_CREATED = "ticket_created"
+    FILED_CUSTOMER_REPLY = "filed_customer_reply"
+    FILED_EMPLOYEE_REPLY = "filed_employee_reply"
+    FORWARDED_UNRECOGNIZED = "forwarded_unrecognized"
+    FORWARDED_ERROR = "forwarded_error"
+    XML_PROCESSED = "xml_processed"
+    XML_REJECTED = "xml_rejected"
+    AUTOMATED_TICKET = "automated_ticket"
+    AUTOMATED_SKIPPED = "automated_skipped"
+    IGNORED_LOOP = "ignored_loop"
+    BOUNCE = "bounce"
+    DUPLICATE = "duplicate"
+
+
+class MessageStatus(StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DocumentKind(StrEnum):
+    CUSTOMER_EMAIL = "customer_email"
+    EMPLOYEE_EMAIL = "employee_email"
+    API = "api"
+    XML = "xml"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    """The parts of an inbound message the rules look at (headers only; bodies are not needed)."""
+
+    from_address: str | None
+    from_name: str = ""
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    subject: str = ""
+    message_id: str | None = None
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    content_type: str = "text/plain"
+    report_type: str | None = None
+    envelope_from: str | None = None
+    return_path: str | None = None
+    headers: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+
+    def header(self, name: str) -> str | None:
+        values = self.headers.get(name.lower())
+        return values[0] if values else None
+
+    def has_header(self, name: str) -> bool:
+        return name.lower() in self.headers
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The connector settings the rules depend on, read once per batch."""
+
+    public_address: str
+    support_team_address: str
+    from_address: str
+    ticket_pattern: re.Pattern[str]
+    acknowledge_new_tickets: bool = True
+    acknowledgements_per_hour: int = 5
+    now: datetime | None = None
+
+    @property
+    def own_addresses(self) -> frozenset[str]:
+        return frozenset(
+            a.lower() for a in (self.public_address, self.from_address) if a
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AccountMatch:
+    """One account field (or contact) that holds the looked-up address or domain."""
+
+    account_id: int
+    account_name: str
+    contact_id: int | None = None
+    via: str = "email"  # email | email2 | contact
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRef:
+    id: int
+    number: str
+    account_id: int | None
+    status: str = "open"
+
+
+def format_ticket_number(ticket_id: int) -> str:
+    """Ticket numbers are shown with seven digits, as the original product does (0000123)."""
+    return f"{ticket_id:07d}"

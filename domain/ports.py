@@ -1,0 +1,38 @@
+"""Ports: what the rules need from the outside world, implemented by adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from domain.model import AccountMatch, EmployeeRef, TicketRef
+
+
+class Directory(Protocol):
+    """Lookups the rules make. Each one is an index lookup in the persistence adapter."""
+
+    def accounts_holding(self, key: str) -> Sequence[AccountMatch]:
+        """Accounts whose Email/Email2, or one of whose contacts' email, equals `key`
+
+        (a full address or a bare domain, already lower-case).
+        """
+        ...
+
+    def active_employee(self, address: str) -> EmployeeRef | None:
+        """The active employee whose Email1 or Email2 is `address`."""
+        ...
+
+    def ticket_by_number(self, number: int) -> TicketRef | None: ...
+
+    def ticket_by_own_message_ids(self, message_ids: Sequence[str]) -> TicketRef | None:
+        """The ticket of the first of these Message-IDs that we sent out ourselves."""
+        ...
+
+    def is_own_message_id(self, message_id: str) -> bool:
+        """True when we sent a message with this Message-ID."""
+        ...
+
+    def acknowledgements_since(self, address: str, since: datetime) -> int:
+        """How many acknowledgements were queued to `address` since `since`."""
+        ...
