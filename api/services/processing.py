@@ -75,25 +75,29 @@ class Processor:
             for claim, error in failures:
                 inbox.fail(session, claim, error=error, now=now)
             for item in parsed:
-                savepoint = session.begin_nested()
                 try:
-                    decision = decide(item.view, directory, policy)
-                    ticket_id = apply(session, decision, item, state, now)
-                    if not inbox.finish(session, item.claimed, outcome=decision.outcome,
-                                        reason=decision.reason, ticket_id=ticket_id, now=now):
-                        # The lease ran out and another worker owns it now: undo ours.
-                        savepoint.rollback()
-                        continue
-                    savepoint.commit()
-                    queued_mail = True
-                    log.info("inbound message %s: %s (%s)", item.claimed.id, decision.outcome,
-                             decision.reason)
+                    with session.begin_nested():  # a savepoint: one bad message fails alone
+                        decision = decide(item.view, directory, policy)
+                        ticket_id = apply(session, decision, item, state, now)
+                        if not inbox.finish(session, item.claimed, outcome=decision.outcome,
+                                            reason=decision.reason, ticket_id=ticket_id, now=now):
+                            raise _ClaimLost
+                except _ClaimLost:
+                    # The lease ran out and another worker owns the message now: ours is undone.
+                    continue
                 except Exception as exc:
-                    savepoint.rollback()
                     log.exception("inbound message %s failed", item.claimed.id)
                     inbox.fail(session, item.claimed, error=_error_text(exc), now=now)
+                    continue
+                queued_mail = True
+                log.info("inbound message %s: %s (%s)", item.claimed.id, decision.outcome,
+                         decision.reason)
         if queued_mail:
             self._on_outbox()
+
+
+class _ClaimLost(Exception):
+    pass
 
 
 def _parse(claim: Claimed, raw: bytes) -> ParsedMessage:

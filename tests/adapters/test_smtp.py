@@ -1,0 +1,48 @@
+"""The SMTP adapter against a real SMTP server on loopback (aiosmtpd)."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.mail.smtp import SendFailed, SmtpConfig, SmtpMailer
+from tests.conftest import SmtpSink, free_port
+
+
+def mailer(smtp: SmtpSink) -> SmtpMailer:
+    return SmtpMailer(SmtpConfig(host=smtp.host, port=smtp.port, timeout=5))
+
+
+def test_a_message_is_delivered_with_its_envelope(smtp: SmtpSink) -> None:
+    with mailer(smtp).connect() as connection:
+        connection.send("support@msp.example", ["a@x.example", "b@x.example"],
+                        b"Subject: hi\r\n\r\nbody\r\n")
+    [mail] = smtp.wait_for(1)
+    assert (mail.mail_from, mail.rcpt_tos) == ("support@msp.example", ["a@x.example", "b@x.example"])
+    assert b"body" in mail.data
+
+
+def test_8bit_mail_is_announced_with_body_8bitmime(smtp: SmtpSink) -> None:
+    with mailer(smtp).connect() as connection:
+        assert connection.supports_8bit
+        connection.send("s@msp.example", ["a@x.example"], "Subject: ü\r\n\r\nGrüße\r\n".encode())
+    assert "Grüße".encode() in smtp.wait_for(1)[0].data
+
+
+def test_a_5xx_refusal_is_permanent_and_a_4xx_is_not(smtp: SmtpSink) -> None:
+    smtp.refuse_with = "550 no such user"
+    with pytest.raises(SendFailed) as permanent, mailer(smtp).connect() as connection:
+        connection.send("s@msp.example", ["gone@x.example"], b"Subject: x\r\n\r\nx\r\n")
+    assert permanent.value.permanent
+    smtp.refuse_with = "451 try again later"
+    with pytest.raises(SendFailed) as temporary, mailer(smtp).connect() as connection:
+        connection.send("s@msp.example", ["busy@x.example"], b"Subject: x\r\n\r\nx\r\n")
+    assert not temporary.value.permanent
+
+
+def test_the_check_reports_a_server_that_is_not_there() -> None:
+    ok, detail = SmtpMailer(SmtpConfig(host="127.0.0.1", port=free_port(), timeout=2)).check()
+    assert not ok and "cannot connect" in detail
+
+
+def test_the_check_passes_against_a_live_server(smtp: SmtpSink) -> None:
+    assert mailer(smtp).check() == (True, f"connected to 127.0.0.1:{smtp.port}")
