@@ -24,6 +24,11 @@ migrate: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The same suite on a real PostgreSQL server that the tests start themselves (initdb in a
+# temp dir, a free loopback port; needs the server binaries, e.g. Debian's postgresql package).
+test-postgres: $(STAMP)
+	CONNECTOR_TEST_DATABASE=postgres $(BIN)/python -m pytest
+
 openapi: $(STAMP)
 	$(BIN)/python -m api.openapi > openapi/openapi.json
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -13,6 +14,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+# `CONNECTOR_TEST_DATABASE=postgres` runs every database test on a real PostgreSQL server
+# that the suite starts itself (make test-postgres); the default is SQLite files.
+BACKEND = os.environ.get("CONNECTOR_TEST_DATABASE", "sqlite")
 
 
 @dataclass
@@ -85,3 +89,33 @@ def wait_until(predicate: Callable[[], object], timeout: float = 10.0, interval:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[tuple[object, str] | None]:
+    """One PostgreSQL server per test session, with a migrated template database."""
+    if BACKEND != "postgres":
+        yield None
+        return
+    from adapters.persistence.db import Database
+    from adapters.persistence.migrate import upgrade
+    from tests.pg import PostgresCluster
+
+    cluster = PostgresCluster(free_port()).start()
+    try:
+        template = cluster.create_database()
+        database = Database(cluster.url(template))
+        upgrade(database)
+        database.dispose()
+        yield cluster, template
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, postgres_template: tuple[object, str] | None) -> str:
+    """A fresh, migrated database for one test: a SQLite file, or a PostgreSQL database."""
+    if postgres_template is None:
+        return f"sqlite:///{tmp_path}/connector.db"
+    cluster, template = postgres_template
+    return cluster.url(cluster.create_database(template))  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,13 +18,15 @@ from adapters.persistence.db import Database
 from adapters.persistence.migrate import upgrade
 from adapters.persistence.types import utcnow
 from api.services.ingest import IngestWriter, prepare
+from tests.conftest import BACKEND
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path}/test.db")
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
     upgrade(database)
-    return database
+    yield database
+    database.dispose()
 
 
 def delivery(body: bytes = b"hello", message_id: str = "<m1@x>") -> InboundDelivery:
@@ -37,6 +40,7 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(db: Database)
     assert diff == []
 
 
+@pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's journal settings")
 def test_the_database_runs_in_wal_mode_with_full_sync(db: Database) -> None:
     with db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"

@@ -19,9 +19,10 @@ INBOUND = ("inbound", "inbound-secret")
 BASIC = "Basic " + base64.b64encode(f"{INBOUND[0]}:{INBOUND[1]}".encode()).decode()
 
 
-def make_settings(tmp_path: Path, smtp: SmtpSink | None = None, **overrides: Any) -> Settings:
+def make_settings(tmp_path: Path, smtp: SmtpSink | None = None, *, database_url: str | None = None,
+                  **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "database_url": f"sqlite:///{tmp_path}/connector.db",
+        "database_url": database_url or f"sqlite:///{tmp_path}/connector.db",
         "data_dir": tmp_path / "data",
         "api_keys": API_KEY,
         "inbound_username": INBOUND[0],
@@ -83,7 +84,7 @@ class Api:
 
 
 @pytest.fixture
-def api(tmp_path: Path, smtp: SmtpSink) -> Iterator[Api]:
-    app = create_app(make_settings(tmp_path, smtp))
+def api(tmp_path: Path, smtp: SmtpSink, database_url: str) -> Iterator[Api]:
+    app = create_app(make_settings(tmp_path, smtp, database_url=database_url))
     with TestClient(app) as client:
         yield Api(client)

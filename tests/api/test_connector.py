@@ -37,8 +37,8 @@ def test_smtp_check_and_test_email_work_against_a_real_server(api: Api, smtp: Sm
     assert logged["status"] == "sent"
 
 
-def test_smtp_check_reports_an_unreachable_server(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, None, smtp_port=free_port())
+def test_smtp_check_reports_an_unreachable_server(tmp_path: Path, database_url: str) -> None:
+    settings = make_settings(tmp_path, None, database_url=database_url, smtp_port=free_port())
     with TestClient(create_app(settings)) as client:
         api = Api(client)
         check = api.post("/api/v1/connector/smtp-check", status=200)
@@ -47,9 +47,10 @@ def test_smtp_check_reports_an_unreachable_server(tmp_path: Path) -> None:
         assert failed["ok"] is False
 
 
-def test_forwards_are_retried_while_the_smtp_server_is_down_then_sent(tmp_path: Path, smtp: SmtpSink) -> None:
+def test_forwards_are_retried_while_the_smtp_server_is_down_then_sent(
+        tmp_path: Path, smtp: SmtpSink, database_url: str) -> None:
     smtp.refuse_with = "451 4.3.0 try again later"
-    with TestClient(create_app(make_settings(tmp_path, smtp))) as client:
+    with TestClient(create_app(make_settings(tmp_path, smtp, database_url=database_url))) as client:
         api = Api(client)
         api.deliver(make_email(sender="x@nowhere.example"))
         wait_until(lambda: api.get("/api/v1/outbound-messages")["items"][0]["attempts"] >= 2)
@@ -60,9 +61,10 @@ def test_forwards_are_retried_while_the_smtp_server_is_down_then_sent(tmp_path: 
         assert len(smtp.wait_for(1)) == 1
 
 
-def test_a_permanent_refusal_fails_the_mail_visibly(tmp_path: Path, smtp: SmtpSink) -> None:
+def test_a_permanent_refusal_fails_the_mail_visibly(tmp_path: Path, smtp: SmtpSink,
+                                                   database_url: str) -> None:
     smtp.refuse_with = "550 5.1.1 no such mailbox"
-    with TestClient(create_app(make_settings(tmp_path, smtp))) as client:
+    with TestClient(create_app(make_settings(tmp_path, smtp, database_url=database_url))) as client:
         api = Api(client)
         api.deliver(make_email(sender="x@nowhere.example"))
         failed = wait_until(lambda: api.get("/api/v1/outbound-messages", params={"status": "failed"})["items"])

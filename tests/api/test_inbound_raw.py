@@ -33,8 +33,9 @@ def test_bad_or_missing_credentials_are_refused_and_nothing_is_stored(api: Api, 
     assert nothing_stored(api)
 
 
-def test_a_message_over_the_size_limit_is_refused_with_413(tmp_path: Path, smtp: SmtpSink) -> None:
-    app = create_app(make_settings(tmp_path, smtp, max_message_bytes=10_000))
+def test_a_message_over_the_size_limit_is_refused_with_413(tmp_path: Path, smtp: SmtpSink,
+                                                          database_url: str) -> None:
+    app = create_app(make_settings(tmp_path, smtp, database_url=database_url, max_message_bytes=10_000))
     with TestClient(app) as client:
         api = Api(client)
         big = make_email(body="x" * 20_000)
