@@ -1,18 +1,30 @@
-"""Sending over SMTP (smtplib): plain, STARTTLS or implicit TLS, with optional AUTH."""
+"""Sending over SMTP (smtplib): plain, STARTTLS or implicit TLS, with optional AUTH.
+
+Each mail is sent so that it can never be sent twice: the message text goes out, then the
+caller's commit point runs (the outbox records the mail as sent), and only then the final
+"." that makes the server accept it. A crash before the commit leaves the server holding an
+unfinished transaction it discards; the mail is retried. A crash in the instant between the
+commit and the "." (a single write) loses that one mail, recorded as sent: we accept that
+window rather than a window that duplicates mail, which one SIGKILL during a retry would open.
+"""
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
 
 class SendFailed(Exception):
-    def __init__(self, message: str, *, permanent: bool) -> None:
+    def __init__(self, message: str, *, permanent: bool, after_commit: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.after_commit = after_commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,22 +45,50 @@ class SmtpConnection:
     def supports_8bit(self) -> bool:
         return bool(self._client.has_extn("8bitmime"))
 
-    def send(self, mail_from: str, recipients: list[str], data: bytes) -> None:
-        options = ["BODY=8BITMIME"] if self.supports_8bit and not data.isascii() else []
+    def send(self, mail_from: str, recipients: list[str], data: bytes,
+             commit_point: Callable[[], None] = lambda: None) -> list[str]:
+        """Send one mail; returns the recipients the server refused (the others got it)."""
+        client = self._client
         try:
-            refused = self._client.sendmail(mail_from, recipients, data, mail_options=options)
-        except smtplib.SMTPRecipientsRefused as exc:
-            codes = [code for code, _ in exc.recipients.values()]
-            raise SendFailed(f"all recipients refused: {_describe(exc.recipients)}",
-                             permanent=all(c >= 500 for c in codes)) from exc
-        except smtplib.SMTPResponseException as exc:
-            raise SendFailed(f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}",
-                             permanent=exc.smtp_code >= 500) from exc
+            options = [f"SIZE={len(data)}"] if client.has_extn("size") else []
+            if self.supports_8bit and not data.isascii():
+                options.append("BODY=8BITMIME")
+            code, reply = client.mail(mail_from, options)
+            if code != 250:
+                raise _refused(code, reply, "sender refused")
+            refused: dict[str, tuple[int, bytes]] = {}
+            for recipient in recipients:
+                code, reply = client.rcpt(recipient)
+                if code not in (250, 251):
+                    refused[recipient] = (code, reply)
+            if len(refused) == len(recipients):
+                raise SendFailed(f"all recipients refused: {_describe(refused)}",
+                                 permanent=all(c >= 500 for c, _ in refused.values()))
+            client.putcmd("data")
+            code, reply = client.getreply()
+            if code != 354:
+                raise _refused(code, reply, "DATA refused")
+            text = _LEADING_DOT.sub(b"..", data)  # RFC 5321 §4.5.2 transparency
+            client.send(text if text.endswith(b"\r\n") else text + b"\r\n")
+        except SendFailed:
+            _reset(client)
+            raise
         except (smtplib.SMTPException, OSError) as exc:
             raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
-        if refused:
-            # Some recipients took it: not retried, or those would get it twice.
-            raise SendFailed(f"some recipients refused: {_describe(refused)}", permanent=True)
+        try:
+            commit_point()
+        except BaseException:
+            client.close()  # the server discards a transaction that never got its final "."
+            raise
+        try:
+            client.send(b".\r\n")
+            code, reply = client.getreply()
+        except (smtplib.SMTPException, OSError) as exc:
+            raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False,
+                             after_commit=True) from exc
+        if code != 250:
+            raise SendFailed(f"SMTP {code}: {_text(reply)}", permanent=code >= 500, after_commit=True)
+        return sorted(refused)
 
 
 class SmtpMailer:
@@ -93,6 +133,17 @@ class SmtpMailer:
             return False, str(exc)
         auth = " and authenticated" if self.config.username else ""
         return True, f"connected to {self.config.host}:{self.config.port}{auth}"
+
+
+def _refused(code: int, reply: bytes, what: str) -> SendFailed:
+    return SendFailed(f"{what}: SMTP {code} {_text(reply)}", permanent=code >= 500)
+
+
+def _reset(client: smtplib.SMTP) -> None:
+    try:
+        client.rset()
+    except (smtplib.SMTPException, OSError):
+        client.close()
 
 
 def _text(value: bytes | str) -> str:

@@ -68,9 +68,14 @@ def mark_sent(session: Session, mail_id: int, now: datetime) -> None:
         status="sent", sent_at=now, lease_expires_at=None, last_error=None))
 
 
+def note(session: Session, mail_id: int, text: str) -> None:
+    session.execute(update(T).where(T.c.id == mail_id).values(last_error=text[:2000]))
+
+
 def mark_retry(session: Session, mail_id: int, error: str, next_attempt_at: datetime) -> None:
     session.execute(update(T).where(T.c.id == mail_id).values(
-        last_error=error[:2000], next_attempt_at=next_attempt_at, lease_expires_at=None))
+        status="pending", sent_at=None, last_error=error[:2000], next_attempt_at=next_attempt_at,
+        lease_expires_at=None))
 
 
 def mark_failed(session: Session, mail_id: int, error: str) -> None:

@@ -1,8 +1,7 @@
 """Delivering the outbox over SMTP: retries with exponential backoff, then `failed`.
 
-A mail is claimed with a lease before it is sent and marked sent right after, so each intent
-is sent once; only a crash in the instant between the server's "250 OK" and our commit can
-send it again (the same Message-ID, so the receiving side can tell).
+Each mail is claimed with a lease, and recorded as sent at the commit point inside the SMTP
+transaction (see adapters/mail/smtp.py), so a crash at any moment never sends it twice.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ import logging
 from datetime import timedelta
 
 from adapters.mail.compose import OutgoingMail, compose
-from adapters.mail.smtp import SendFailed, SmtpMailer
+from adapters.mail.smtp import SendFailed, SmtpConnection, SmtpMailer
 from adapters.persistence import inbox, outbox
 from adapters.persistence.db import Database
 from adapters.persistence.outbox import DueMail
@@ -35,22 +34,41 @@ class OutboxSender:
         if not due:
             return 0
         originals = self._originals(due)
-        outcomes: dict[int, SendFailed | None] = {}
         try:
             with self._mailer.connect() as connection:
                 for mail in due:
-                    try:
-                        data = compose(_outgoing(mail), original=originals.get(mail.id),
-                                       allow_8bit=connection.supports_8bit)
-                        connection.send(mail.mail_from, mail.to + mail.bcc, data)
-                        outcomes[mail.id] = None
-                    except SendFailed as exc:
-                        outcomes[mail.id] = exc
-        except SendFailed as exc:  # could not connect: everything not yet sent is retried
+                    self._send(connection, mail, originals.get(mail.id))
+        except SendFailed as exc:  # could not connect: all of them are retried
             for mail in due:
-                outcomes.setdefault(mail.id, exc)
-        self._record(due, outcomes)
+                self._failed(mail, exc)
         return len(due)
+
+    def _send(self, connection: SmtpConnection, mail: DueMail, original: bytes | None) -> None:
+        data = compose(_outgoing(mail), original=original, allow_8bit=connection.supports_8bit)
+
+        def record_sent() -> None:
+            with self._db.writing() as session:
+                outbox.mark_sent(session, mail.id, utcnow())
+
+        try:
+            refused = connection.send(mail.mail_from, mail.to + mail.bcc, data, record_sent)
+        except SendFailed as exc:
+            self._failed(mail, exc)
+            return
+        if refused:
+            with self._db.writing() as session:
+                outbox.note(session, mail.id, f"sent, but refused for: {', '.join(refused)}")
+
+    def _failed(self, mail: DueMail, error: SendFailed) -> None:
+        now = utcnow()
+        with self._db.writing() as session:
+            if error.permanent or mail.attempts >= self._settings.outbox_max_attempts:
+                outbox.mark_failed(session, mail.id, f"{error} (after {mail.attempts} attempts)")
+                log.error("outbound message %s failed: %s", mail.id, error)
+                return
+            delay = timedelta(seconds=self._settings.outbox_retry_base_seconds * 2 ** (mail.attempts - 1))
+            outbox.mark_retry(session, mail.id, str(error), now + min(delay, _MAX_BACKOFF))
+            log.warning("outbound message %s will be retried: %s", mail.id, error)
 
     def _originals(self, due: list[DueMail]) -> dict[int, bytes]:
         wanted = {m.id: m.inbound_message_id for m in due if m.attach_original and m.inbound_message_id}
@@ -59,22 +77,6 @@ class OutboxSender:
         with self._db.reading() as session:
             raws = inbox.raw_bytes(session, list(set(wanted.values())))
         return {mail_id: raws[inbound_id] for mail_id, inbound_id in wanted.items() if inbound_id in raws}
-
-    def _record(self, due: list[DueMail], outcomes: dict[int, SendFailed | None]) -> None:
-        now = utcnow()
-        with self._db.writing() as session:
-            for mail in due:
-                error = outcomes.get(mail.id)
-                if error is None:
-                    outbox.mark_sent(session, mail.id, now)
-                elif error.permanent or mail.attempts >= self._settings.outbox_max_attempts:
-                    outbox.mark_failed(session, mail.id, f"{error} (after {mail.attempts} attempts)")
-                    log.error("outbound message %s failed: %s", mail.id, error)
-                else:
-                    delay = timedelta(seconds=self._settings.outbox_retry_base_seconds
-                                      * 2 ** (mail.attempts - 1))
-                    outbox.mark_retry(session, mail.id, str(error), now + min(delay, _MAX_BACKOFF))
-                    log.warning("outbound message %s will be retried: %s", mail.id, error)
 
 
 def _outgoing(mail: DueMail) -> OutgoingMail:

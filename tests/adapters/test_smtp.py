@@ -46,3 +46,27 @@ def test_the_check_reports_a_server_that_is_not_there() -> None:
 
 def test_the_check_passes_against_a_live_server(smtp: SmtpSink) -> None:
     assert mailer(smtp).check() == (True, f"connected to 127.0.0.1:{smtp.port}")
+
+
+def test_the_server_takes_the_mail_only_after_the_commit_point(smtp: SmtpSink) -> None:
+    seen_before_commit: list[int] = []
+
+    def commit_point() -> None:
+        seen_before_commit.append(len(smtp.messages))
+
+    with mailer(smtp).connect() as connection:
+        connection.send("s@msp.example", ["a@x.example"], b"Subject: x\r\n\r\n.leading dot\r\n", commit_point)
+    assert seen_before_commit == [0]
+    assert b"\r\n.leading dot" in smtp.wait_for(1)[0].data  # dot-stuffing undone by the server
+
+
+def test_a_failing_commit_point_leaves_the_server_with_nothing(smtp: SmtpSink) -> None:
+    def broken_commit() -> None:
+        raise RuntimeError("database down")
+
+    with pytest.raises(RuntimeError), mailer(smtp).connect() as connection:
+        connection.send("s@msp.example", ["a@x.example"], b"Subject: x\r\n\r\nbody\r\n", broken_commit)
+    import time
+
+    time.sleep(0.2)
+    assert smtp.messages == []
