@@ -61,6 +61,21 @@ class Settings(BaseSettings):
     outbox_retry_base_seconds: float = Field(default=30.0, ge=0)
     log_level: str = "INFO"
 
+    # --- provider webhooks (docs/providers.md) ---------------------------------------------------
+    # The largest webhook request body: above the largest message, because providers that post
+    # JSON carry attachments in base64 (+33%) and Postmark may send them twice (RawEmail too).
+    inbound_max_request_bytes: int = Field(default=120 * MiB, gt=0)
+    # Mailgun retries for 8 hours and may not re-sign retries; tokens are remembered this long.
+    mailgun_max_age_seconds: int = Field(default=8 * 3600 + 15 * 60, ge=60)
+    mandrill_webhook_key: SecretStr | None = None
+    mandrill_webhook_url: str | None = None  # exactly as entered in Mandrill (it is signed)
+    sparkpost_webhook_token: SecretStr | None = None  # the relay webhook's auth_token
+    resend_webhook_secret: SecretStr | None = None  # whsec_... of the inbound webhook
+    resend_api_key: SecretStr | None = None
+    resend_api_url: str = "https://api.resend.com"
+    brevo_api_key: SecretStr | None = None  # to download attachments
+    brevo_api_url: str = "https://api.brevo.com/v3"
+
     @field_validator("ticket_subject_pattern")
     @classmethod
     def _pattern_compiles(cls, value: str | None) -> str | None:

@@ -21,10 +21,16 @@ STATUS_FOR: dict[type[errors.DomainError], int] = {
     errors.UnsupportedMediaType: 415,
     errors.InvalidInput: 422,
     errors.StorageUnavailable: 503,  # providers retry on 5xx: the message is not lost
+    errors.UpstreamUnavailable: 502,  # a provider's API we call was down: the provider retries
 }
 
 # Where a provider reads a status differently, its own code (providers.md §4.3), by route tag.
-PROVIDER_STATUS: dict[tuple[str, type[errors.DomainError]], int] = {}
+PROVIDER_STATUS: dict[tuple[str, type[errors.DomainError]], int] = {
+    ("mailgun", errors.MalformedPayload): 406,  # the only code that stops Mailgun retrying
+    ("mailgun", errors.Conflict): 406,  # a replayed token: already accepted, or an attack
+    ("postmark", errors.MalformedPayload): 403,  # the only code that stops Postmark retrying
+    ("mandrill", errors.MalformedPayload): 422,
+}
 
 
 def status_for(error: errors.DomainError, provider: str | None = None) -> int:

@@ -39,3 +39,7 @@ class MalformedPayload(DomainError):
 
 class StorageUnavailable(DomainError):
     """The durable store could not take the message: the caller should retry."""
+
+
+class UpstreamUnavailable(DomainError):
+    """A provider's service we must call (SNS certificate, Resend API) did not answer: retry."""

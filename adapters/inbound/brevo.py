@@ -1,0 +1,127 @@
+"""Brevo (formerly Sendinblue) inbound parsing: `{"items": [...]}`, one item per message.
+
+Quirks (providers.md §3.8):
+* There is no raw MIME: each message is rebuilt from `Headers` (an object; a header that occurs
+  several times is a list), `RawTextBody`, `RawHtmlBody` and the attachments [AM-br].
+* Attachment content is not in the payload: it is downloaded with the item's `DownloadToken`
+  from `GET /v3/inbound/attachments/{token}` (header `api-key`); the response's Content-Type is
+  preferred, as it carries the charset [AM-br]. If that fails the answer is a 5xx, so Brevo
+  retries (4 times over ~11 hours [BR-retry]) rather than the message losing its files.
+* The envelope is known only from `Return-Path` / `Delivered-To` headers, when present [AM-br].
+* `SpamScore` is a number (the docs say `Spam.Score`; payloads do not) [AM-br]; `Uuid[0]` is
+  the event id.
+* Authentication is HTTP Basic in the URL (checked by the route) [BR-secure].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from adapters.inbound.base import (
+    InboundDelivery, InboundWebhook, WebhookRequest, WebhookResult, envelope_recipients,
+    envelope_sender, load_json, spam_score,
+)
+from adapters.inbound.rebuild import Attachment, Body, address, build_message
+from domain.errors import MalformedPayload, UpstreamUnavailable
+
+
+class BrevoApi:
+    def __init__(self, client: httpx.Client, api_key: str | None,
+                 base_url: str = "https://api.brevo.com/v3") -> None:
+        self._client = client
+        self._key = api_key
+        self._base = base_url.rstrip("/")
+
+    def attachment(self, token: str) -> tuple[bytes, str | None]:
+        if not self._key:
+            raise UpstreamUnavailable("CONNECTOR_BREVO_API_KEY is needed to download attachments")
+        try:
+            response = self._client.get(
+                f"{self._base}/inbound/attachments/{quote(token, safe='')}",
+                headers={"api-key": self._key})
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable(f"a Brevo attachment could not be downloaded "
+                                      f"({type(exc).__name__})") from None
+        return response.content, response.headers.get("content-type")
+
+
+class BrevoWebhook(InboundWebhook[list[dict[str, Any]]]):
+    provider = "brevo"
+
+    def __init__(self, api: BrevoApi) -> None:
+        self._api = api
+
+    def decode(self, request: WebhookRequest) -> list[dict[str, Any]]:
+        payload = load_json(request.body, "the Brevo payload")
+        items = payload.get("items") if isinstance(payload, dict) else None
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise MalformedPayload("not a Brevo inbound payload (no items list)")
+        return items
+
+    def deliveries(self, request: WebhookRequest, payload: list[dict[str, Any]]) -> WebhookResult:
+        return WebhookResult([parse_item(item, self._api) for item in payload])
+
+
+def parse_item(item: dict[str, Any], api: BrevoApi) -> InboundDelivery:
+    headers = _headers(item)
+    lookup = {name.lower(): value for name, value in reversed(headers)}
+    uuid = item.get("Uuid")
+    event_id = uuid[0] if isinstance(uuid, list) and uuid else uuid
+    return InboundDelivery(
+        raw=rebuild(item, headers, api),
+        source="brevo",
+        envelope_from=envelope_sender(lookup.get("return-path")),
+        envelope_to=envelope_recipients([v for n, v in headers if n.lower() == "delivered-to"]),
+        provider_event_id=str(event_id) if event_id else None,
+        spam_score=spam_score(item.get("SpamScore")),
+    )
+
+
+def rebuild(item: dict[str, Any], headers: list[tuple[str, str]], api: BrevoApi) -> bytes:
+    present = {name.lower() for name, _ in headers}
+    top = []  # what Brevo gives as fields when the headers object lacks it
+    sender = item.get("From") if isinstance(item.get("From"), dict) else {}
+    for name, value in (("From", address(sender.get("Name"), sender.get("Address"))),
+                        ("To", _people(item.get("To"))), ("Cc", _people(item.get("Cc"))),
+                        ("Subject", item.get("Subject")), ("Date", item.get("SentAtDate")),
+                        ("Message-ID", item.get("MessageId"))):
+        if value and name.lower() not in present:
+            top.append((name, str(value)))
+    text, html = item.get("RawTextBody"), item.get("RawHtmlBody")
+    return build_message(top + headers, text=Body.of(text if isinstance(text, str) else None),
+                         html=Body.of(html if isinstance(html, str) else None),
+                         attachments=[_attachment(a, api) for a in item.get("Attachments") or []])
+
+
+def _headers(item: dict[str, Any]) -> list[tuple[str, str]]:
+    block = item.get("Headers") if isinstance(item.get("Headers"), dict) else {}
+    pairs: list[tuple[str, str]] = []
+    for name, value in block.items():
+        values = value if isinstance(value, list) else [value]
+        pairs += [(str(name), str(v)) for v in values if v is not None]
+    return pairs
+
+
+def _people(people: Any) -> str:
+    if not isinstance(people, list):
+        return ""
+    return ", ".join(address(p.get("Name"), p.get("Address")) for p in people
+                     if isinstance(p, dict) and p.get("Address"))
+
+
+def _attachment(meta: Any, api: BrevoApi) -> Attachment:
+    if not isinstance(meta, dict) or not isinstance(meta.get("DownloadToken"), str):
+        raise MalformedPayload("a Brevo attachment has no DownloadToken")
+    data, served_type = api.attachment(meta["DownloadToken"])
+    ctype = served_type or str(meta.get("ContentType") or "")
+    charset = None
+    for param in ctype.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"') or None
+    return Attachment(data=data, content_type=ctype, filename=str(meta.get("Name") or "") or None,
+                      content_id=str(meta.get("ContentID") or "") or None, charset=charset)

@@ -1,0 +1,169 @@
+"""Mailgun Routes `forward()`: the parsed form (`/inbound/mailgun`) and raw MIME (`.../mime`).
+
+Quirks (providers.md §3.2):
+* The signature covers only `timestamp` + `token`, not the body [MG-um]: a captured request
+  could be replayed with another body, so a token is accepted once (replay cache, shared by all
+  processes through the database) and only while its timestamp is in the window.
+* The window is long by default (8 h 15 min): Mailgun retries for 8 hours and does not document
+  whether retries are signed again [MG-um], and a retry refused as stale would lose the mail.
+  The replay cache remembers each token for the whole window, so a long window does not open a
+  replay hole; it only keeps more rows.
+* Mailgun picks the format by URL: raw MIME when the URL ends in `mime` [MG-um]. Both paths
+  accept both formats, so a route pointed at the wrong one still delivers.
+* 406 is the only status that stops Mailgun's retries [MG-um]: malformed payloads and replays.
+* `message-headers` is a JSON list of [name, value] pairs in the original order, and
+  `content-id-map` maps "<cid>" to an attachment field [MG-um][AM-mg-test].
+* Spam: `X-Mailgun-Sflag` / `X-Mailgun-Sscore` headers, when the domain's filter adds them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from adapters.inbound.base import (
+    InboundDelivery, InboundWebhook, WebhookRequest, WebhookResult, envelope_recipients,
+    envelope_sender, load_json, spam_score, yes_no_verdict,
+)
+from adapters.inbound.forms import Form, parse_form
+from adapters.inbound.rebuild import Attachment, Body, build_message
+from adapters.inbound.replay import ReplayCache
+from domain.errors import Conflict, MalformedPayload, Unauthorized
+
+FUTURE_SKEW_SECONDS = 300  # a sender's clock slightly ahead of ours
+
+
+def mailgun_signature(signing_key: str, timestamp: str, token: str) -> str:
+    return hmac.new(signing_key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
+
+
+def check_signature(signing_key: str | None, timestamp: str, token: str, signature: str,
+                    *, now: float, max_age: float) -> None:
+    """Raise Unauthorized unless the signature is right and the timestamp inside the window."""
+    if not signing_key:
+        raise Unauthorized("Mailgun webhooks are not configured (CONNECTOR_MAILGUN_SIGNING_KEY)")
+    expected = mailgun_signature(signing_key, timestamp, token)
+    if not (token and hmac.compare_digest(expected.encode(), signature.encode())):
+        raise Unauthorized("the Mailgun signature does not match")
+    try:
+        signed_at = int(timestamp)
+    except ValueError:
+        raise Unauthorized("the Mailgun timestamp is not a number") from None
+    if signed_at < now - max_age or signed_at > now + FUTURE_SKEW_SECONDS:
+        raise Unauthorized("the Mailgun timestamp is outside the accepted window")
+
+
+class MailgunWebhook(InboundWebhook[Form]):
+    provider = "mailgun"
+
+    def __init__(self, signing_key: str | None, replay: ReplayCache, *,
+                 max_age_seconds: float, clock: Callable[[], float] = time.time) -> None:
+        self._key = signing_key
+        self._replay = replay
+        self._max_age = max_age_seconds
+        self._clock = clock
+
+    def decode(self, request: WebhookRequest) -> Form:
+        if request.media_type == "application/json":
+            raise MalformedPayload("this URL takes Mailgun inbound routes (forward()); "
+                                   "tracking webhooks (JSON) belong elsewhere")
+        form = parse_form(request.body, request.content_type)
+        if form.get("event") not in (None, b"inbound"):
+            raise MalformedPayload("this URL takes inbound messages, not tracking events")
+        return form
+
+    def verify(self, request: WebhookRequest, payload: Form) -> None:
+        check_signature(self._key, payload.text("timestamp") or "", payload.text("token") or "",
+                        payload.text("signature") or "", now=self._clock(), max_age=self._max_age)
+
+    def deliveries(self, request: WebhookRequest, payload: Form) -> WebhookResult:
+        delivery = parse(payload)
+        token = delivery.provider_event_id or ""
+        expires = datetime.fromtimestamp(int(payload.text("timestamp") or 0) + self._max_age, UTC)
+        if not self._replay.remember(self.provider, token, expires):
+            raise Conflict("this Mailgun token was already used (a replayed request)")
+        return WebhookResult([delivery],
+                             on_store_failed=lambda: self._replay.forget(self.provider, token))
+
+
+def parse(form: Form) -> InboundDelivery:
+    """One Mailgun form (parsed or raw MIME) as a delivery."""
+    headers = _message_headers(form)
+    raw = form.get("body-mime")
+    if raw is None:
+        if "message-headers" not in form and "body-plain" not in form and "body-html" not in form:
+            raise MalformedPayload("neither body-mime nor a parsed message: is this a "
+                                   "Mailgun forward() route?")
+        raw = rebuild(form, headers)
+    elif not raw.strip():
+        raise MalformedPayload("body-mime is empty")
+    lookup = {name.lower(): value for name, value in reversed(headers)}
+    return InboundDelivery(
+        raw=raw,
+        source="mailgun",
+        envelope_from=envelope_sender(form.text("sender")),
+        envelope_to=envelope_recipients([form.text("recipient")]),
+        provider_event_id=form.text("token") or None,
+        spam_score=spam_score(lookup.get("x-mailgun-sscore")),
+        spam_verdict=yes_no_verdict(lookup.get("x-mailgun-sflag")),
+    )
+
+
+def rebuild(form: Form, headers: list[tuple[str, str]]) -> bytes:
+    if not headers:  # an old or minimal route: the few headers Mailgun posts as fields
+        headers = [(name, form.text(field) or "") for name, field in
+                   (("From", "from"), ("To", "recipient"), ("Subject", "subject")) if field in form]
+    cids = {}
+    if "content-id-map" in form:
+        mapping = load_json(form.get("content-id-map") or b"", "content-id-map")
+        if isinstance(mapping, dict):
+            cids = {str(field): str(cid) for cid, field in mapping.items()}
+    text, html = form.get("body-plain"), form.get("body-html")
+    return build_message(
+        headers,
+        text=Body(text) if text is not None else None,  # Mailgun transcodes bodies to UTF-8
+        html=Body(html) if html is not None else None,
+        attachments=[_attachment(form, name, cids.get(name)) for name in _attachment_fields(form)],
+    )
+
+
+def _attachment_fields(form: Form) -> list[str]:
+    try:
+        count = int(form.text("attachment-count") or 0)
+    except ValueError:
+        count = 0
+    names = [f"attachment-{i}" for i in range(1, min(count, 1000) + 1)]
+    # Some posts carry files without a (correct) count: take every attachment-N field.
+    names += [p.name for p in form.parts if p.name.startswith("attachment-")
+              and p.name[11:].isdigit() and p.name not in names]
+    return [n for n in names if n in form]
+
+
+def _attachment(form: Form, name: str, content_id: str | None) -> Attachment:
+    part = form.part(name)
+    assert part is not None
+    return Attachment(data=part.data, content_type=part.content_type or "application/octet-stream",
+                      filename=part.filename, content_id=content_id,
+                      charset=_charset(part.content_type))
+
+
+def _charset(content_type: str | None) -> str | None:
+    for param in (content_type or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"') or None
+    return None
+
+
+def _message_headers(form: Form) -> list[tuple[str, str]]:
+    data = form.get("message-headers")
+    if data is None:
+        return []
+    pairs = load_json(data, "message-headers")
+    if not isinstance(pairs, list):
+        raise MalformedPayload("message-headers is not a list")
+    return [(str(p[0]), str(p[1])) for p in pairs
+            if isinstance(p, list | tuple) and len(p) == 2]

@@ -1,0 +1,125 @@
+"""Amazon SES receipt rules through an SNS HTTPS subscription.
+
+Quirks (providers.md §3.4):
+* SNS posts JSON as `text/plain` [SNS-prepare]; the SES notification is a JSON *string* inside
+  the SNS envelope's `Message`.
+* Trust comes from the SNS signature (adapters.inbound.sns) plus a topic allow-list: anyone can
+  create a topic whose messages AWS signs, so the signature alone proves nothing about whether
+  the topic is ours [AM-ses]. Subscriptions are confirmed only for allowed topics.
+* Every 4xx is a permanent failure for SNS, and 5xx is retried for at most an hour
+  [SNS-delivery]: an unreachable certificate host is a 5xx, a wrong signature a 403.
+* The SNS action puts the message in `content`, as UTF-8 or Base64; the spelling of the encoding
+  varies (`UTF-8`/`UTF8`, `Base64`/`BASE64`) [SES-sns][AM-ses-test], so it is normalized.
+* The S3 action leaves `content` out; fetching from S3 is not supported, and said so clearly.
+* `mail.messageId` is SES's id of the message: the event id [SNS-prepare][AM-ses].
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from adapters.inbound.base import (
+    NOT_SPAM, SPAM, InboundDelivery, InboundWebhook, WebhookRequest, WebhookResult,
+    envelope_recipients, envelope_sender, load_json, text_bytes,
+)
+from adapters.inbound.sns import SnsHttp, SnsVerifier, is_sns_url
+from domain.errors import Forbidden, MalformedPayload
+
+log = logging.getLogger(__name__)
+_TYPES = ("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation")
+
+
+class SesWebhook(InboundWebhook[dict[str, Any]]):
+    provider = "ses"
+
+    def __init__(self, topic_arns: Iterable[str], http: SnsHttp) -> None:
+        self._topics = frozenset(t.strip() for t in topic_arns if t.strip())
+        self._http = http
+        self._verifier = SnsVerifier(http)
+
+    def decode(self, request: WebhookRequest) -> dict[str, Any]:
+        message = load_json(request.body, "the SNS message")
+        if not isinstance(message, dict) or message.get("Type") not in _TYPES:
+            raise MalformedPayload("not an SNS message (Type missing or unknown)")
+        declared = request.header("x-amz-sns-message-type")
+        if declared is not None and declared != message["Type"]:
+            raise MalformedPayload("x-amz-sns-message-type does not match the message Type")
+        return message
+
+    def verify(self, request: WebhookRequest, payload: dict[str, Any]) -> None:
+        # The allow-list first: an unknown topic costs no certificate fetch.
+        if not self._topics:
+            raise Forbidden("no SNS topic is allowed (CONNECTOR_SES_TOPIC_ARNS)")
+        if payload.get("TopicArn") not in self._topics:
+            raise Forbidden("the SNS topic is not in CONNECTOR_SES_TOPIC_ARNS")
+        self._verifier.verify(payload)
+
+    def deliveries(self, request: WebhookRequest, payload: dict[str, Any]) -> WebhookResult:
+        kind = payload["Type"]
+        if kind == "SubscriptionConfirmation":
+            url = payload.get("SubscribeURL")
+            if not isinstance(url, str) or not is_sns_url(url):
+                raise MalformedPayload("SubscribeURL is not an https URL on an SNS host")
+            self._http.get(url)
+            log.info("confirmed the SNS subscription to %s", payload.get("TopicArn"))
+            return WebhookResult(note="subscription confirmed")
+        if kind == "UnsubscribeConfirmation":
+            return WebhookResult(note="unsubscribe confirmation ignored")
+        return parse_notification(payload)
+
+
+def parse_notification(envelope: dict[str, Any]) -> WebhookResult:
+    text = envelope.get("Message")
+    notification = load_json(text, "the SES notification") if isinstance(text, str) else None
+    if not isinstance(notification, dict):
+        # e.g. "Successfully validated SNS topic for Amazon SES event publishing." [AM-ses]
+        return WebhookResult(note="not an SES notification; ignored")
+    kind = notification.get("notificationType") or notification.get("eventType")
+    if kind == "AmazonSnsSubscriptionSucceeded":
+        return WebhookResult(note="SES subscription notice ignored")
+    if kind != "Received":
+        raise MalformedPayload(f"a {kind!r} notification was sent to the inbound URL; "
+                               "use a separate topic for sending events")
+    return WebhookResult([parse_received(notification)])
+
+
+def parse_received(notification: dict[str, Any]) -> InboundDelivery:
+    mail = notification.get("mail") if isinstance(notification.get("mail"), dict) else {}
+    receipt = notification.get("receipt") if isinstance(notification.get("receipt"), dict) else {}
+    action = receipt.get("action") if isinstance(receipt.get("action"), dict) else {}
+    content = notification.get("content")
+    if not isinstance(content, str):
+        if str(action.get("type", "")).upper() == "S3":
+            log.warning("SES message %s uses the S3 action, which is not supported",
+                        mail.get("messageId"))
+            raise MalformedPayload("S3 action not supported: use the SNS action (Base64 "
+                                   "encoding) in the SES receipt rule")
+        raise MalformedPayload("the SES notification carries no content")
+    encoding = str(action.get("encoding", "UTF8")).upper().replace("-", "")
+    if encoding == "BASE64":
+        try:
+            raw = base64.b64decode(content, validate=False)
+        except (binascii.Error, ValueError):
+            raise MalformedPayload("the SES content is not valid base64") from None
+    else:
+        raw = text_bytes(content)
+    recipients = receipt.get("recipients")
+    return InboundDelivery(
+        raw=raw,
+        source="ses",
+        envelope_from=envelope_sender(mail.get("source") if isinstance(mail.get("source"), str)
+                                      else None),
+        envelope_to=envelope_recipients(
+            [str(r) for r in recipients] if isinstance(recipients, list) else []),
+        provider_event_id=str(mail.get("messageId") or "") or None,
+        spam_verdict=_verdict(receipt.get("spamVerdict")),
+    )
+
+
+def _verdict(value: Any) -> str | None:
+    status = str(value.get("status", "")).upper() if isinstance(value, dict) else ""
+    return {"PASS": NOT_SPAM, "FAIL": SPAM}.get(status)  # GRAY, PROCESSING_FAILED: no verdict

@@ -1,0 +1,86 @@
+"""SparkPost relay webhooks: a JSON array of `{"msys": {"relay_message": {...}}}`.
+
+Quirks (providers.md §3.6):
+* Authentication: the relay webhook's `auth_token`, echoed in `X-MessageSystems-Webhook-Token`
+  [SP-api] (compared here), or, when no token is configured, HTTP Basic in the target URL
+  (checked by the route).
+* `content.email_rfc822` is the message; when it holds any byte that is not UTF-8, the whole
+  value is base64 and `email_rfc822_is_base64` is true [SP-api]. The decoded bytes are used as
+  they are (Anymail decodes them as UTF-8 again, which fails on exactly that mail [AM-sp]).
+* SparkPost sometimes posts an empty `{"msys": {}}` as a ping [AM-sp]; it is acknowledged.
+* No event id [AM-sp]: duplicates are found by Message-ID and recipient.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from typing import Any
+
+from adapters.inbound.base import (
+    InboundDelivery, InboundWebhook, WebhookRequest, WebhookResult, envelope_recipients,
+    envelope_sender, load_json, text_bytes,
+)
+from domain.errors import MalformedPayload, Unauthorized
+
+TOKEN_HEADER = "x-messagesystems-webhook-token"
+
+
+class SparkpostWebhook(InboundWebhook[list[Any]]):
+    provider = "sparkpost"
+
+    def __init__(self, token: str | None) -> None:
+        self._token = token
+
+    @property
+    def uses_token(self) -> bool:
+        return bool(self._token)
+
+    def decode(self, request: WebhookRequest) -> list[Any]:
+        batch = load_json(request.body, "the SparkPost payload")
+        if not isinstance(batch, list):
+            raise MalformedPayload("the SparkPost payload is not a JSON array")
+        return batch
+
+    def verify(self, request: WebhookRequest, payload: list[Any]) -> None:
+        if not self._token:
+            return  # HTTP Basic, checked by the route
+        presented = request.header(TOKEN_HEADER) or ""
+        if not hmac.compare_digest(self._token.encode(), presented.encode("utf-8", "replace")):
+            raise Unauthorized(f"the {TOKEN_HEADER} header does not match")
+
+    def deliveries(self, request: WebhookRequest, payload: list[Any]) -> WebhookResult:
+        messages = [parse_relay_message(item) for item in payload]
+        return WebhookResult([m for m in messages if m is not None])
+
+
+def parse_relay_message(item: Any) -> InboundDelivery | None:
+    msys = item.get("msys") if isinstance(item, dict) else None
+    if not isinstance(msys, dict):
+        raise MalformedPayload("an element has no msys object")
+    if not msys:
+        return None  # SparkPost's ping
+    relay = msys.get("relay_message")
+    if not isinstance(relay, dict):
+        raise MalformedPayload(f"a {', '.join(msys)} event was sent to the relay (inbound) URL")
+    if str(relay.get("protocol", "smtp")).lower() != "smtp":
+        raise MalformedPayload(f"relay protocol {relay.get('protocol')!r} is not supported")
+    content = relay.get("content") if isinstance(relay.get("content"), dict) else {}
+    rfc822 = content.get("email_rfc822")
+    if not isinstance(rfc822, str) or not rfc822.strip():
+        raise MalformedPayload("a relay message has no email_rfc822")
+    if content.get("email_rfc822_is_base64"):
+        try:
+            raw = base64.b64decode(rfc822, validate=False)
+        except (binascii.Error, ValueError):
+            raise MalformedPayload("email_rfc822 is not valid base64") from None
+    else:
+        raw = text_bytes(rfc822)
+    msg_from, rcpt_to = relay.get("msg_from"), relay.get("rcpt_to")
+    return InboundDelivery(
+        raw=raw,
+        source="sparkpost",
+        envelope_from=envelope_sender(msg_from if isinstance(msg_from, str) else None),
+        envelope_to=envelope_recipients([rcpt_to if isinstance(rcpt_to, str) else None]),
+    )
