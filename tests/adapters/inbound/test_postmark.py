@@ -1,0 +1,68 @@
+"""Postmark: RawEmail untouched, or the message rebuilt from the JSON (§3.3)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from adapters.inbound.postmark import PostmarkWebhook
+from domain.errors import MalformedPayload
+from tests.adapters.inbound.payloads import (
+    document, postmark_payload, reference_message, request, split,
+)
+
+
+def receive(payload: dict) -> object:
+    body = json.dumps(payload).encode()
+    return PostmarkWebhook().receive(request(body, "application/json")).deliveries[0]
+
+
+class TestRawEmail:
+    def test_raw_email_is_handed_over_untouched(self) -> None:
+        reference = reference_message()
+        assert receive(postmark_payload(split(reference), raw=True)).raw == reference
+
+    def test_envelope_event_id_spam_and_mailbox_hash_come_from_the_json(self) -> None:
+        delivery = receive(postmark_payload(split(reference_message()), raw=True))
+        assert delivery.envelope_from == "bounce@acme.example"  # the prepended Return-Path
+        assert delivery.envelope_to == ("support+4711@msp.example",)  # MailboxHash kept
+        assert delivery.provider_event_id == "b7bc2f4a-e38e-4336-af7d-e6c392c2f817"
+        assert (delivery.spam_score, delivery.spam_verdict) == (-0.1, "not_spam")
+
+
+class TestRebuilt:
+    def test_the_json_becomes_the_same_document_as_the_raw_message(self) -> None:
+        reference = reference_message()
+        delivery = receive(postmark_payload(split(reference)))
+        assert document(delivery.raw) == document(reference)
+
+    def test_the_prepended_return_path_is_not_a_header_of_the_message(self) -> None:
+        raw = receive(postmark_payload(split(reference_message()))).raw
+        head = raw.split(b"\r\n\r\n", 1)[0]
+        assert b"Return-Path" not in head
+        assert b"From: Bob Jones <bob@acme.example>" in head
+        assert b"Message-ID: <ref-1@acme.example>" in head
+        assert "Subject: Imprimante hors ligne – étage 2".encode() in head
+
+    def test_cc_bcc_and_reply_to_are_rebuilt_from_the_full_fields(self) -> None:
+        payload = postmark_payload(split(reference_message()))
+        payload.update(CcFull=[{"Email": "first@acme.example", "Name": "First, Cc"}],
+                       BccFull=[{"Email": "support@msp.example", "Name": ""}],
+                       ReplyTo="replies@acme.example")
+        head = receive(payload).raw.split(b"\r\n\r\n", 1)[0]
+        assert b'Cc: "First, Cc" <first@acme.example>' in head
+        assert b"Bcc: support@msp.example" in head
+        assert b"Reply-To: replies@acme.example" in head
+
+    def test_attachments_sent_as_data_like_postmarks_samples_are_read_too(self) -> None:
+        payload = postmark_payload(split(reference_message()))
+        payload["Attachments"] = [{"Name": "test.txt", "ContentType": "text/plain",
+                                   "Data": base64.b64encode(b"attachment").decode()}]
+        (attachment,) = document(receive(payload).raw)["attachments"]
+        assert attachment[0] == "test.txt" and attachment[-1] == b"attachment"
+
+    def test_a_tracking_webhook_on_the_inbound_url_is_malformed(self) -> None:
+        with pytest.raises(MalformedPayload, match="Bounce"):
+            receive({"RecordType": "Bounce"})
