@@ -137,8 +137,8 @@ class TestRecorded:
 
 
 def test_a_message_above_the_message_limit_is_413_while_the_json_around_it_may_be_larger(
-        tmp_path: Path, smtp: SmtpSink) -> None:
-    settings = make_settings(tmp_path, smtp, max_message_bytes=300_000)
+        tmp_path: Path, smtp: SmtpSink, database_url: str) -> None:
+    settings = make_settings(tmp_path, smtp, database_url=database_url, max_message_bytes=300_000)
     with TestClient(create_app(settings)) as client:
         hooks = Hooks(client, None, {})  # type: ignore[arg-type]
         fits = reference_message().replace(b"Bob\r\n", b"Bob\r\n" + b"x" * 200_000, 1)

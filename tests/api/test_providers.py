@@ -66,9 +66,10 @@ def _resend_handler(store: dict[str, bytes]) -> Callable[[httpx.Request], httpx.
 
 
 @pytest.fixture
-def hooks(tmp_path: Path, smtp: SmtpSink) -> Iterator[Hooks]:
+def hooks(tmp_path: Path, smtp: SmtpSink, database_url: str) -> Iterator[Hooks]:
     settings = make_settings(
-        tmp_path / "hooks", smtp, mailgun_signing_key=MAILGUN_KEY, ses_topic_arns=TOPIC,
+        tmp_path / "hooks", smtp, database_url=database_url,
+        mailgun_signing_key=MAILGUN_KEY, ses_topic_arns=TOPIC,
         mandrill_webhook_key=MANDRILL_KEY, mandrill_webhook_url=MANDRILL_URL,
         sparkpost_webhook_token=SPARKPOST_TOKEN, resend_webhook_secret=RESEND_SECRET,
         resend_api_key="re_test")
@@ -83,6 +84,7 @@ def hooks(tmp_path: Path, smtp: SmtpSink) -> Iterator[Hooks]:
 
 @pytest.fixture
 def reference(tmp_path: Path, smtp: SmtpSink) -> Iterator[Api]:
+    # Always its own SQLite file: the webhook app has the test database (SQLite or PostgreSQL).
     with TestClient(create_app(make_settings(tmp_path / "reference", smtp))) as client:
         yield Api(client)
 
