@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from domain.acknowledgements import acknowledgement_refusal
+from domain.automation import automated_email
 from domain.decisions import CreateTicket, Decision, FileReply, Forward, Ignore
 from domain.guards import is_bounce, is_loop, is_own_mail
 from domain.model import DocumentKind, MessageView, Outcome, Policy
 from domain.ports import Directory
 from domain.sender_matching import match_sender
 from domain.ticket_threading import find_thread
+from domain.xml_api import xml_transaction
 
 
 def decide(view: MessageView, directory: Directory, policy: Policy) -> Decision:
     return (
         guard(view, directory, policy)
-        # Steps 2 (automated-email rules) and 3 (XML API) slot in here, in that order.
+        or automated_email(view, directory, policy)
+        or xml_transaction(view, directory, policy)
         or file_into_thread(view, directory, policy)
         or ticket_for_sender(view, directory, policy)
         or Forward(

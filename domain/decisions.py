@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.model import DocumentKind, Outcome
+from domain.xml_model import XmlTransaction
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,3 +41,13 @@ class FileReply(Decision):
     document_kind: DocumentKind
     forward: bool
     reopen: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplyXml(Decision):
+    """Carry out XML transactions record by record and answer each where asked.
+
+    The outcome (xml_processed or xml_rejected) and reason are settled by what gets written.
+    """
+
+    transactions: tuple[XmlTransaction, ...]

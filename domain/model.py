@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from domain.xml_model import XmlTransaction
+
 
 class Outcome(StrEnum):
     TICKET_CREATED = "ticket_created"
@@ -39,7 +41,8 @@ class DocumentKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class MessageView:
-    """The parts of an inbound message the rules look at (headers only; bodies are not needed)."""
+    """The parts of an inbound message the rules look at: headers, and (only when the XML API
+    is on) the XML transactions its body or attachments hold. Other body text is not needed."""
 
     from_address: str | None
     from_name: str = ""
@@ -54,6 +57,7 @@ class MessageView:
     envelope_from: str | None = None
     return_path: str | None = None
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+    xml: tuple[XmlTransaction, ...] | None = field(default=None, hash=False, compare=False)
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -74,12 +78,47 @@ class Policy:
     acknowledge_new_tickets: bool = True
     acknowledgements_per_hour: int = 5
     now: datetime | None = None
+    # The enabled automated-email rules (SPEC §2 step 2), in position order; read per batch.
+    automation_rules: tuple[AutomationRule, ...] = ()
 
     @property
     def own_addresses(self) -> frozenset[str]:
         return frozenset(
             a.lower() for a in (self.public_address, self.from_address) if a
         )
+
+
+@dataclass(frozen=True, slots=True)
+class AutomationRule:
+    """An automated-email rule (SPEC §3). kind: detect | skip | account."""
+
+    id: int
+    kind: str
+    position: int = 0
+    enabled: bool = True
+    sender: str | None = None
+    subject_contains: str | None = None
+    account_field: str | None = None  # name | account_number | external_id | id | sender
+    location: str = "anywhere"  # anywhere | start | end | after
+    marker: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMatch:
+    """An account whose name, account number, external id or id equals a key (case-folded)."""
+
+    key: str
+    account_id: int
+    account_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    """A record named by id in an XML transaction, and the account it belongs to."""
+
+    kind: str
+    id: int
+    account_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from domain.model import AccountMatch, EmployeeRef, TicketRef
+from domain.model import AccountMatch, EmployeeRef, FieldMatch, RecordRef, TicketRef
 
 
 class Directory(Protocol):
@@ -35,4 +35,15 @@ class Directory(Protocol):
 
     def acknowledgements_since(self, address: str, since: datetime) -> int:
         """How many acknowledgements were queued to `address` since `since`."""
+        ...
+
+    def accounts_by_field(self, field: str, keys: Sequence[str]) -> Sequence[FieldMatch]:
+        """Accounts whose `field` (name, account_number, external_id or id) equals one of `keys`
+
+        (compared case-folded, whitespace collapsed: see domain.automation.field_key).
+        """
+        ...
+
+    def xml_record(self, kind: str, record_id: int) -> RecordRef | None:
+        """The record of this XML data kind (or EMPLOYEE) with this id, and its account."""
         ...
