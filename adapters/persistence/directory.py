@@ -4,12 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
-from adapters.persistence.tables import Account, Contact, Employee, OutboundMessage, Ticket
-from domain.model import AccountMatch, EmployeeRef, TicketRef, format_ticket_number
+from adapters.persistence.tables import (
+    Account,
+    Asset,
+    AutomationRule,
+    Charge,
+    Contact,
+    Employee,
+    HistoryNote,
+    OutboundMessage,
+    Ticket,
+)
+from domain import model
+from domain.model import AccountMatch, EmployeeRef, FieldMatch, RecordRef, TicketRef, format_ticket_number
+
+_KEY_COLUMNS = {"name": Account.name_key, "account_number": Account.account_number_key,
+                "external_id": Account.external_id_key}
+# The record of each XML data kind and the column naming its account.
+_RECORDS: dict[str, tuple[Any, Any]] = {
+    "ACCOUNT": (Account, Account.id), "CONTACT": (Contact, Contact.account_id),
+    "TICKET": (Ticket, Ticket.account_id), "ASSET": (Asset, Asset.account_id),
+    "CHARGE": (Charge, Charge.account_id), "HISTORYNOTE": (HistoryNote, HistoryNote.account_id),
+    "EMPLOYEE": (Employee, None),
+}
 
 
 class SqlDirectory:
@@ -80,6 +102,51 @@ class SqlDirectory:
             .where(OutboundMessage.kind == "acknowledgement")
             .where(OutboundMessage.created_at >= since)
         ).scalar_one()
+
+    def accounts_by_field(self, field: str, keys: Sequence[str]) -> Sequence[FieldMatch]:
+        if field == "id":
+            ids = [int(k) for k in keys if k.isdigit() and 0 < int(k) <= 2**62]
+            rows = self.session.execute(
+                select(Account.id, Account.name, Account.id).where(Account.id.in_(ids))
+            ).all() if ids else []
+            return [FieldMatch(str(key), account_id, name) for account_id, name, key in rows]
+        column = _KEY_COLUMNS.get(field)
+        if column is None or not keys:
+            return []
+        rows = self.session.execute(
+            select(column, Account.id, Account.name).where(column.in_(list(keys)))
+            .order_by(Account.id)
+        ).all()
+        return [FieldMatch(key, account_id, name) for key, account_id, name in rows]
+
+    def xml_record(self, kind: str, record_id: int) -> RecordRef | None:
+        table, account_column = _RECORDS[kind]
+        if not 0 < record_id <= 2**62:
+            return None
+        row = self.session.execute(
+            select(table.id, account_column if account_column is not None else table.id)
+            .where(table.id == record_id)
+        ).first()
+        if row is None:
+            return None
+        return RecordRef(kind, row[0], row[1] if account_column is not None else None)
+
+    def automation_rules(self) -> tuple[model.AutomationRule, ...]:
+        """The enabled rules in position order (read once per batch, into the Policy)."""
+        rows = self.session.execute(
+            select(AutomationRule).where(AutomationRule.enabled.is_(True))
+            .order_by(AutomationRule.position, AutomationRule.id)
+        ).scalars()
+        return tuple(rule_of(row) for row in rows)
+
+
+def rule_of(row: AutomationRule) -> model.AutomationRule:
+    assert row.id is not None
+    return model.AutomationRule(
+        id=row.id, kind=row.kind, position=row.position, enabled=row.enabled, sender=row.sender,
+        subject_contains=row.subject_contains, account_field=row.account_field,
+        location=row.location, marker=row.marker,
+    )
 
 
 def _ticket(row: tuple[int, int | None, str]) -> TicketRef:

@@ -12,23 +12,29 @@ from sqlmodel import Session, SQLModel
 from adapters.mail.files import ExtractedAttachment
 from adapters.persistence.tables import (
     Account,
+    Asset,
     Attachment,
+    Charge,
     Contact,
     Document,
     Employee,
+    HistoryNote,
     Ticket,
 )
 from domain.addresses import address_key, domain_of
+from domain.automation import field_key
 from domain.errors import Conflict, InvalidInput, NotFound
 
 M = TypeVar("M", bound=SQLModel)
 
-# Which key column follows which email column.
+# Which key column follows which column, and how it is keyed.
 _KEYED = {
-    Account: {"email": "email_key", "email2": "email2_key"},
+    Account: {"email": "email_key", "email2": "email2_key", "name": "name_key",
+              "account_number": "account_number_key", "external_id": "external_id_key"},
     Contact: {"email": "email_key"},
     Employee: {"email1": "email1_key", "email2": "email2_key"},
 }
+_FIELD_KEYED = {"name", "account_number", "external_id"}  # compared as text, not as addresses
 
 
 def page(session: Session, query: Select[Any], *, limit: int, offset: int) -> tuple[list[Any], int]:
@@ -74,7 +80,8 @@ def _with_keys(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
     result = dict(values)
     for column, key_column in _KEYED.get(model, {}).items():  # type: ignore[call-overload]
         if column in values:
-            result[key_column] = address_key(values[column])
+            keyed = field_key if column in _FIELD_KEYED else address_key
+            result[key_column] = keyed(values[column])
     return result
 
 
@@ -94,11 +101,13 @@ def accounts_query(email: str | None) -> Select[Any]:
 
 
 def delete_account(session: Session, account: Account) -> None:
-    tickets = session.execute(
-        select(func.count()).select_from(Ticket).where(Ticket.account_id == account.id)
-    ).scalar_one()
-    if tickets:
-        raise Conflict(f"account {account.id} has {tickets} ticket(s); it cannot be deleted")
+    for model, what in ((Ticket, "ticket"), (Asset, "asset"), (Charge, "charge"),
+                        (HistoryNote, "history note")):
+        count = session.execute(
+            select(func.count()).select_from(model).where(model.account_id == account.id)  # type: ignore[attr-defined]
+        ).scalar_one()
+        if count:
+            raise Conflict(f"account {account.id} has {count} {what}(s); it cannot be deleted")
     session.execute(delete(Contact).where(Contact.account_id == account.id))
     remove(session, account)
 
