@@ -1,0 +1,1 @@
+"""XML transactions as bytes: reading them safely (defusedxml) and writing the responses."""
