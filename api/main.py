@@ -15,6 +15,7 @@ from adapters.settings import Settings
 from api.container import Container, build_container
 from api.errors import register_error_handlers
 from api.routes import accounts, connector, inbound, messages, providers, tickets
+from api.routes import automation, records_extra, xml_api
 
 DESCRIPTION = """Turns a support mailbox into tickets.
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, *, start_workers: bool | None =
                   lifespan=lifespan)
     app.state.container = build_container(settings)
     register_error_handlers(app)
-    for module in (inbound, providers, accounts, tickets, messages, connector):
+    for module in (inbound, providers, accounts, tickets, messages, connector,
+                   xml_api, automation, records_extra):
         app.include_router(module.router)
     return app

@@ -15,9 +15,14 @@ from adapters.mail.documents import ExtractedDocument, extract_document
 from adapters.persistence import outbox, records
 from adapters.persistence.inbox import Claimed
 from adapters.persistence.tables import Ticket
+from adapters.xml.render import render_response
+from adapters.xml.store import Origin
 from api.services.runtime_config import ConnectorState
-from domain.decisions import CreateTicket, Decision, FileReply, Forward, Ignore
+from api.services.xml_transactions import XmlOptions, run_transactions
+from domain.decisions import ApplyXml, CreateTicket, Decision, FileReply, Forward, Ignore
 from domain.model import DocumentKind, MessageView, format_ticket_number
+from domain.xml_api import TransactionResult, response_address, settle_message
+from domain.xml_model import shown
 
 ACK_BODY = """Hello{name},
 
@@ -45,21 +50,24 @@ class ParsedMessage:
 
 
 def apply(session: Session, decision: Decision, parsed: ParsedMessage, state: ConnectorState,
-          now: datetime) -> int | None:
-    """Write what the decision says. Returns the ticket id the message ended up under."""
+          now: datetime, *, xml: XmlOptions | None = None) -> tuple[Decision, int | None]:
+    """Write what the decision says. Returns the decision as carried out (an XML transaction's
+    outcome and reason depend on what was written) and the ticket id the message ended up under."""
     if isinstance(decision, CreateTicket):
-        return _create_ticket(session, decision, parsed, state, now)
+        return decision, _create_ticket(session, decision, parsed, state, now)
     if isinstance(decision, FileReply):
         _file(session, parsed, decision.ticket_id, decision.document_kind, now)
         records.touch_ticket(session, decision.ticket_id, now, reopen=decision.reopen)
         if decision.forward:
             _forward(session, decision, parsed, state, now, ticket_number=decision.ticket_number)
-        return decision.ticket_id
+        return decision, decision.ticket_id
     if isinstance(decision, Forward):
         _forward(session, decision, parsed, state, now, ticket_number=None)
-        return None
+        return decision, None
     if isinstance(decision, Ignore):
-        return None
+        return decision, None
+    if isinstance(decision, ApplyXml):
+        return _apply_xml(session, decision, parsed, state, now, xml or XmlOptions())
     raise TypeError(f"no way to apply {type(decision).__name__}")
 
 
@@ -134,6 +142,44 @@ def _forward(session: Session, decision: Decision, parsed: ParsedMessage, state:
                inbound_message_id=parsed.claimed.id,
                ticket_id=int(ticket_number) if ticket_number else None,
                attach_original=True, now=now)
+
+
+def _apply_xml(session: Session, decision: ApplyXml, parsed: ParsedMessage,
+               state: ConnectorState, now: datetime, options: XmlOptions
+               ) -> tuple[Decision, int | None]:
+    view = parsed.view
+    results = run_transactions(session, decision.transactions, options=options, now=now,
+                               origin=Origin(parsed.claimed.id, view.from_address, view.message_id))
+    own = frozenset(a.lower() for a in (state.public_address, state.from_address))
+    notes = []
+    for index, result in enumerate(results):
+        address, note = response_address(result.transaction, own)
+        if address:
+            _xml_response(session, result, address, index, parsed, state, options, now)
+        notes.append(note)
+    outcome, reason = settle_message(results, notes)
+    tickets = [ticket_id for result in results for ticket_id in result.ticket_ids]
+    return Decision(outcome=outcome, reason=reason), (tickets[0] if tickets else None)
+
+
+def _xml_response(session: Session, result: TransactionResult, address: str, index: int,
+                  parsed: ParsedMessage, state: ConnectorState, options: XmlOptions,
+                  now: datetime) -> None:
+    """The response goes to SendResponseToEmail (never to the sender), with the optional Bcc."""
+    tx = result.transaction
+    label = f" {shown(tx.return_id)}" if tx.return_id else ""  # one line: it becomes a header
+    headers = {"Auto-Submitted": "auto-replied", "X-Loop": state.public_address}
+    if parsed.view.message_id:
+        headers["In-Reply-To"] = f"<{parsed.view.message_id}>"
+    tickets = result.ticket_ids
+    outbox.add(session, kind="xml_response", purpose_key=_purpose(parsed, f"xml_response:{index}"),
+               mail_from=state.from_address, to=[address],
+               bcc=[options.response_bcc] if options.response_bcc else None,
+               subject=f"XML transaction{label}: {'OK' if result.ok else 'ERROR'}",
+               body=render_response(result), headers=headers,
+               message_id=new_message_id(state.message_id_domain, "xml"),
+               inbound_message_id=parsed.claimed.id, ticket_id=tickets[0] if tickets else None,
+               now=now)
 
 
 def _purpose(parsed: ParsedMessage, purpose: str) -> str:

@@ -11,6 +11,7 @@ import logging
 import secrets
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 
 from adapters.mail.headers import parse_message
 from adapters.mail.view import message_view
@@ -20,8 +21,10 @@ from adapters.persistence.directory import SqlDirectory
 from adapters.persistence.inbox import Claimed
 from adapters.persistence.types import utcnow
 from adapters.settings import Settings
+from adapters.xml.extract import transactions_in
 from api.services.apply import ParsedMessage, apply
 from api.services.runtime_config import RuntimeConfig
+from api.services.xml_transactions import XmlOptions
 from domain.decide import decide
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ class Processor:
         self._config = config
         self._settings = settings
         self._on_outbox = on_outbox
+        self._xml = XmlOptions.from_settings(settings)
         self.worker_id = secrets.token_hex(4)
 
     def run_once(self) -> int:
@@ -58,7 +62,8 @@ class Processor:
         failures: list[tuple[Claimed, str]] = []
         for claim in claimed:
             try:
-                parsed.append(_parse(claim, raws[claim.id]))
+                parsed.append(_parse(claim, raws[claim.id],
+                                     xml_enabled=self._settings.xml_api_enabled))
             except Exception as exc:  # bad input is data: recorded, never raised to the loop
                 failures.append((claim, _error_text(exc)))
         self._decide_and_apply(parsed, failures)
@@ -69,16 +74,18 @@ class Processor:
         queued_mail = False
         with self._db.writing() as session:
             now = utcnow()
-            policy = self._config.policy(now)
             state = self._config.state()
             directory = SqlDirectory(session)
+            policy = replace(self._config.policy(now),
+                             automation_rules=directory.automation_rules())
             for claim, error in failures:
                 inbox.fail(session, claim, error=error, now=now)
             for item in parsed:
                 try:
                     with session.begin_nested():  # a savepoint: one bad message fails alone
                         decision = decide(item.view, directory, policy)
-                        ticket_id = apply(session, decision, item, state, now)
+                        decision, ticket_id = apply(session, decision, item, state, now,
+                                                    xml=self._xml)
                         if not inbox.finish(session, item.claimed, outcome=decision.outcome,
                                             reason=decision.reason, ticket_id=ticket_id, now=now):
                             raise _ClaimLost
@@ -100,9 +107,12 @@ class _ClaimLost(Exception):
     pass
 
 
-def _parse(claim: Claimed, raw: bytes) -> ParsedMessage:
+def _parse(claim: Claimed, raw: bytes, *, xml_enabled: bool) -> ParsedMessage:
     msg = parse_message(raw)
     view = message_view(msg, envelope_from=claim.envelope_from)
+    if xml_enabled:
+        # Only while the API is on: otherwise XML in a message is just text (SPEC §2 step 3).
+        view = replace(view, xml=transactions_in(msg))
     return ParsedMessage(claimed=claim, raw=raw, msg=msg, view=view)
 
 
