@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 from email.message import Message
 
 from adapters.mail.text import decode_bytes
@@ -26,7 +27,7 @@ _BOM = b"\xef\xbb\xbf"
 
 def transactions_in(msg: Message) -> tuple[XmlTransaction, ...] | None:
     """The transactions of every XML document in the message, in order; None when it has none."""
-    found = [parse_transaction(doc) for doc in _documents(msg)][:MAX_DOCUMENTS]
+    found = [parse_transaction(doc) for doc in islice(_documents(msg), MAX_DOCUMENTS)]
     return tuple(found) or None
 
 
