@@ -8,7 +8,6 @@ and the first rule that matches wins. Automated mail no rule settles goes on as 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 
 from domain.addresses import address_key

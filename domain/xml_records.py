@@ -7,29 +7,15 @@ rejected record never leaves half of itself behind.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from domain.addresses import address_key
 from domain.model import RecordRef, format_ticket_number
 from domain.ports import Directory
 from domain.sender_matching import match_sender
-from domain.xml_fields import (
-    ADDRESS,
-    ADDRESS_OR_DOMAIN,
-    CHOICE,
-    DATE,
-    DATETIME,
-    DECIMAL,
-    ID,
-    INT,
-    FieldSpec,
-    KindSpec,
-)
+from domain.xml_fields import ID, KindSpec
 from domain.xml_model import XmlCode, XmlError, XmlRecord, shown
+from domain.xml_values import convert, record_id_of
 
-MAX_ID = 2**62
 _LABELS = {"ACCOUNT": "account", "CONTACT": "contact", "TICKET": "ticket", "EMPLOYEE": "employee"}
 
 
@@ -55,7 +41,7 @@ def plan_record(kind: KindSpec, record: XmlRecord, directory: Directory) -> Reco
     existing: RecordRef | None = None
     recid = given.pop(kind.recid, "")
     if recid:
-        record_id = _id(recid)
+        record_id = record_id_of(recid)
         if record_id is None:
             return XmlError(XmlCode.BAD_VALUE, f"{kind.recid} {shown(recid)!r} is not a record id "
                                                "(a whole number above 0)")
@@ -121,98 +107,21 @@ def _values(kind: KindSpec, given: dict[str, str], *, updating: bool
     return values, problems
 
 
-def convert(spec: FieldSpec, text: str) -> object | XmlError:
-    """The typed value of one field, or the error naming the field and the bad value."""
-    bad = f"{spec.code}: {shown(text)!r} is not"
-    if "\x00" in text:
-        return XmlError(XmlCode.BAD_VALUE, f"{spec.code} holds a NUL character")
-    if spec.type == ID:
-        number = _id(text)
-        return number if number is not None else XmlError(
-            XmlCode.BAD_VALUE, f"{bad} a record id (a whole number above 0)")
-    if spec.type == INT:
-        if not (text.isascii() and text.isdigit()) or len(text) > 4 or int(text) > 1000:
-            return XmlError(XmlCode.BAD_VALUE, f"{bad} a whole number from 0 to 1000")
-        return int(text)
-    if spec.type in (ADDRESS, ADDRESS_OR_DOMAIN):
-        key = address_key(text) if len(text) <= spec.max_length else None
-        domain_ok = spec.type == ADDRESS_OR_DOMAIN and key is not None and "." in key
-        if key is None or ("@" not in key and not domain_ok):
-            what = "an email address" + (" or a bare domain" if spec.type != ADDRESS else "")
-            return XmlError(XmlCode.BAD_VALUE, f"{bad} {what}")
-        return key if spec.type == ADDRESS else text
-    if spec.type == DECIMAL:
-        return _decimal(text, bad)
-    if spec.type == DATE:
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            return XmlError(XmlCode.BAD_VALUE, f"{bad} a date (YYYY-MM-DD)")
-    if spec.type == DATETIME:
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            return XmlError(XmlCode.BAD_VALUE, f"{bad} a date and time (ISO 8601)")
-        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    if spec.type == CHOICE:
-        key = " ".join(text.lower().split())
-        if key not in spec.choices:
-            return XmlError(XmlCode.BAD_VALUE, f"{bad} one of: {spec.meaning}")
-        return spec.choices[key]
-    if len(text) > spec.max_length:
-        return XmlError(XmlCode.BAD_VALUE,
-                        f"{spec.code} is {len(text)} characters long; at most {spec.max_length}")
-    return text
-
-
-def _decimal(text: str, bad: str) -> str | XmlError:
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or abs(number) >= 10**12:
-        return XmlError(XmlCode.BAD_VALUE, f"{bad} a number (for example 1.5)")
-    if number.as_tuple().exponent < -4:  # type: ignore[operator]
-        return XmlError(XmlCode.BAD_VALUE, f"{bad} a number with at most 4 decimals")
-    # Kept as text: money and hours must not pass through binary floating point.
-    return format(number, "f")  # as written ("95.00"), without exponent notation ("1E+3")
-
-
-def _id(text: str) -> int | None:
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 19:
-        return None
-    number = int(text)
-    return number if 0 < number <= MAX_ID else None
-
-
 def _resolve(kind: KindSpec, values: dict[str, Any], existing: RecordRef | None,
              directory: Directory) -> RecordPlan | XmlError:
     """Check the references and settle the account; then map codes to columns."""
-    notes: list[str] = []
-    refs: dict[str, RecordRef] = {}
-    for code, value in values.items():
-        spec = kind.fields[code]
-        if spec.type == ID and spec.refers_to and value is not None:
-            ref = directory.xml_record(spec.refers_to, value)
-            if ref is None:
-                label = _LABELS.get(spec.refers_to, spec.refers_to.lower())
-                return XmlError(XmlCode.REFERENCE_NOT_FOUND, f"{code}: there is no {label} {value}")
-            refs[spec.refers_to] = ref
+    refs = _references(kind, values, directory)
+    if isinstance(refs, XmlError):
+        return refs
     columns = {spec.column: value for code, value in values.items()
                if (spec := kind.fields[code]).column}
-    first_contact = None
     if kind.name == "ACCOUNT":
-        naming = [values[c] for c in ("FLDCRDFULLNAME", "FLDCRDCOMPANY") if values.get(c)]
-        if len(set(naming)) > 1:
-            return XmlError(XmlCode.BAD_VALUE, "FLDCRDFULLNAME and FLDCRDCOMPANY both name the "
-                                               "account and differ: give one of them")
-        if naming:
-            columns["name"] = naming[0]
-        elif existing is None or "FLDCRDFULLNAME" in values or "FLDCRDCOMPANY" in values:
-            return XmlError(XmlCode.MISSING_FIELD, "the account needs a name: FLDCRDFULLNAME "
-                                                   "or FLDCRDCOMPANY")
-        first_contact = values.get("FLDCRDCONTACT")
+        name = _account_name(values, updating=existing is not None)
+        if isinstance(name, XmlError):
+            return name
+        if name is not None:
+            columns["name"] = name
+    notes: list[str] = []
     account_id = existing.account_id if existing else columns.get("account_id")
     if kind.name in ("TICKET", "CHARGE", "HISTORYNOTE") and existing is None and account_id is None:
         found = _account_from(kind, values, refs, directory)
@@ -223,15 +132,53 @@ def _resolve(kind: KindSpec, values: dict[str, Any], existing: RecordRef | None,
         if contact_id is not None and "contact_id" not in columns:
             columns["contact_id"] = contact_id
         notes.append(note)
-    for ref_kind in ("CONTACT", "TICKET"):
-        ref = refs.get(ref_kind)
-        if ref is not None and kind.name != "CONTACT" and ref.account_id != account_id:
-            return XmlError(XmlCode.MISMATCH, f"{ref_kind.lower()} {ref.id} belongs to account "
-                                              f"{ref.account_id}, not to account {account_id}")
+    if kind.name != "CONTACT":
+        mismatch = _other_account(refs, account_id)
+        if mismatch:
+            return mismatch
     if kind.name == "TICKET" and "description" in columns:
         columns["subject"] = ticket_subject(columns["description"])
     return RecordPlan(kind=kind.name, record_id=existing.id if existing else None, values=columns,
-                      first_contact=first_contact, notes=tuple(notes))
+                      first_contact=values.get("FLDCRDCONTACT") if kind.name == "ACCOUNT" else None,
+                      notes=tuple(notes))
+
+
+def _references(kind: KindSpec, values: dict[str, Any], directory: Directory
+                ) -> dict[str, RecordRef] | XmlError:
+    """The records the id fields name, by data kind; the first one missing is an error."""
+    refs: dict[str, RecordRef] = {}
+    for code, value in values.items():
+        spec = kind.fields[code]
+        if spec.type == ID and spec.refers_to and value is not None:
+            ref = directory.xml_record(spec.refers_to, value)
+            if ref is None:
+                label = _LABELS.get(spec.refers_to, spec.refers_to.lower())
+                return XmlError(XmlCode.REFERENCE_NOT_FOUND, f"{code}: there is no {label} {value}")
+            refs[spec.refers_to] = ref
+    return refs
+
+
+def _account_name(values: dict[str, Any], *, updating: bool) -> str | None | XmlError:
+    """RangerMSP has two name fields ("File As" and company); the account has one name."""
+    naming = [values[c] for c in ("FLDCRDFULLNAME", "FLDCRDCOMPANY") if values.get(c)]
+    if len(set(naming)) > 1:
+        return XmlError(XmlCode.BAD_VALUE, "FLDCRDFULLNAME and FLDCRDCOMPANY both name the "
+                                           "account and differ: give one of them")
+    if naming:
+        return str(naming[0])
+    if not updating or "FLDCRDFULLNAME" in values or "FLDCRDCOMPANY" in values:
+        return XmlError(XmlCode.MISSING_FIELD, "the account needs a name: FLDCRDFULLNAME or "
+                                               "FLDCRDCOMPANY")
+    return None
+
+
+def _other_account(refs: dict[str, RecordRef], account_id: int | None) -> XmlError | None:
+    for ref_kind in ("CONTACT", "TICKET"):
+        ref = refs.get(ref_kind)
+        if ref is not None and ref.account_id != account_id:
+            return XmlError(XmlCode.MISMATCH, f"{ref_kind.lower()} {ref.id} belongs to account "
+                                              f"{ref.account_id}, not to account {account_id}")
+    return None
 
 
 def _account_from(kind: KindSpec, values: dict[str, Any], refs: dict[str, RecordRef],

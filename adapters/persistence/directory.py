@@ -21,7 +21,14 @@ from adapters.persistence.tables import (
     Ticket,
 )
 from domain import model
-from domain.model import AccountMatch, EmployeeRef, FieldMatch, RecordRef, TicketRef, format_ticket_number
+from domain.model import (
+    AccountMatch,
+    EmployeeRef,
+    FieldMatch,
+    RecordRef,
+    TicketRef,
+    format_ticket_number,
+)
 
 _KEY_COLUMNS = {"name": Account.name_key, "account_number": Account.account_number_key,
                 "external_id": Account.external_id_key}

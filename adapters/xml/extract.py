@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from itertools import islice
 from email.message import Message
+from itertools import islice
 
 from adapters.mail.text import decode_bytes
 from adapters.xml.parse import MAX_BYTES, names_a_transaction, parse_transaction

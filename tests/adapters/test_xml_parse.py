@@ -135,7 +135,8 @@ class TestEnvelope:
         assert result.problem is not None and named in result.problem.message
 
 
-def mail(body: str | None = None, attachments: list[tuple[str, str, bytes]] = (), text: str | None = None) -> EmailMessage:  # type: ignore[assignment]
+def mail(body: str | None = None,
+         attachments: tuple[tuple[str, str, bytes], ...] = ()) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = "forms@web.example"
     msg.set_content(body if body is not None else "see attachment")
@@ -161,16 +162,16 @@ class TestInEmail:
         assert result is not None and [t.return_id for t in result] == ["t-1", "t-2"]
 
     def test_an_xml_attachment_is_read(self) -> None:
-        result = found(mail(attachments=[("tx.xml", "application/octet-stream", transaction())]))
+        result = found(mail(attachments=(("tx.xml", "application/octet-stream", transaction()),)))
         assert result is not None and result[0].data_kind == "TICKET"
 
     def test_a_text_xml_part_is_read(self) -> None:
-        result = found(mail(attachments=[("data", "text/xml", transaction())]))
+        result = found(mail(attachments=(("data", "text/xml", transaction()),)))
         assert result is not None and len(result) == 1
 
     def test_other_xml_and_ordinary_text_are_not_transactions(self) -> None:
         assert found(mail("Hello, the <CommitCRMTransaction> tag is broken")) is None
-        assert found(mail(attachments=[("invoice.xml", "application/xml", b"<Invoice/>")])) is None
+        assert found(mail(attachments=(("invoice.xml", "application/xml", b"<Invoice/>"),))) is None
 
     def test_a_non_utf8_body_without_a_declaration_is_read_in_its_charset(self) -> None:
         msg = mail(transaction(body="<RecordData><FLDTKTPROBLEM>Grüße</FLDTKTPROBLEM></RecordData>"

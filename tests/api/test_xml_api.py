@@ -29,7 +29,7 @@ SENDER = "noreply@web.example"
 def transaction(kind: str, *records: dict[str, object], password: str | None = PASSWORD,
                 return_id: str = "t-1", respond_to: str | None = FORMS,
                 root: str = "CommitCRMTransaction") -> str:
-    head = [f"<ExternalApplicationName>Web form</ExternalApplicationName>",
+    head = ["<ExternalApplicationName>Web form</ExternalApplicationName>",
             f"<ReturnTransactionID>{return_id}</ReturnTransactionID>", f"<DataKind>{kind}</DataKind>"]
     if respond_to:
         head.append(f"<SendResponseToEmail>{respond_to}</SendResponseToEmail>")
@@ -63,9 +63,9 @@ def ids(response: ET.Element, index: int = 0) -> dict[str, str]:
 
 
 @pytest.fixture
-def xml(tmp_path: Path, smtp: SmtpSink) -> Iterator[XmlApi]:
-    settings = make_settings(tmp_path, smtp, xml_api_enabled=True, xml_api_password=PASSWORD,
-                             xml_api_response_bcc=ARCHIVE)
+def xml(tmp_path: Path, smtp: SmtpSink, database_url: str) -> Iterator[XmlApi]:
+    settings = make_settings(tmp_path, smtp, database_url=database_url, xml_api_enabled=True,
+                             xml_api_password=PASSWORD, xml_api_response_bcc=ARCHIVE)
     with TestClient(create_app(settings)) as client:
         yield XmlApi(client, smtp)
 
@@ -254,7 +254,7 @@ class TestRejected:
         assert xml.get("/api/v1/outbound-messages")["total"] == 0
 
 
-def test_while_the_xml_api_is_off_a_transaction_is_just_an_email(api: Api, smtp: SmtpSink) -> None:
+def test_while_the_xml_api_is_off_a_transaction_is_just_an_email(api: Api) -> None:
     message = api.deliver(make_email(sender=SENDER, body=transaction("ACCOUNT", {"FLDCRDFULLNAME": "X"})))
     assert message["outcome"] == "forwarded_unrecognized"
     assert api.get("/api/v1/accounts")["total"] == 0
