@@ -37,7 +37,8 @@ FUTURE_SKEW_SECONDS = 300  # a sender's clock slightly ahead of ours
 
 
 def mailgun_signature(signing_key: str, timestamp: str, token: str) -> str:
-    return hmac.new(signing_key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
+    signed = f"{timestamp}{token}".encode()
+    return hmac.new(signing_key.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def check_signature(signing_key: str | None, timestamp: str, token: str, signature: str,

@@ -68,7 +68,8 @@ class MandrillWebhook(InboundWebhook[Form]):
 
     def verify(self, request: WebhookRequest, payload: Form) -> None:
         if not self._key:
-            raise Unauthorized("Mandrill webhooks are not configured (CONNECTOR_MANDRILL_WEBHOOK_KEY)")
+            raise Unauthorized(
+                "Mandrill webhooks are not configured (CONNECTOR_MANDRILL_WEBHOOK_KEY)")
         expected = mandrill_signature(self._key, self._url or signed_url(request), payload.pairs())
         presented = request.header("x-mandrill-signature") or ""
         if not hmac.compare_digest(expected.encode(), presented.encode("utf-8", "replace")):

@@ -86,18 +86,20 @@ async def _receive(request: Request, container: ContainerDep,
 
 def _one(stored: list[Stored]) -> IngestResponse:
     s = stored[0]
-    return IngestResponse(id=s.id, status=s.status, duplicate_of=s.duplicate_of)  # type: ignore[arg-type]
+    return IngestResponse(id=s.id, status=s.status,  # type: ignore[arg-type]
+                          duplicate_of=s.duplicate_of)
 
 
 def _batch(stored: list[Stored]) -> IngestBatch:
     return IngestBatch(items=[_one([s]) for s in stored])
 
 
-# --- Mailgun: HMAC signature, timestamp window, replay cache ---------------------------------------
+# --- Mailgun: HMAC signature, timestamp window, replay cache --------------------------------------
 
 @router.post("/inbound/mailgun", response_model=IngestResponse, responses=_errors(401, 406),
              dependencies=[Depends(_provider("mailgun"))], openapi_extra=_FORMS)
-async def inbound_mailgun(request: Request, container: ContainerDep, kit: KitDep) -> IngestResponse:
+async def inbound_mailgun(request: Request, container: ContainerDep,
+                          kit: KitDep) -> IngestResponse:
     """Mailgun Routes forward(), parsed form (raw MIME in body-mime is accepted too)."""
     return _one((await _receive(request, container, kit.mailgun))[1])
 
@@ -110,12 +112,13 @@ async def inbound_mailgun_mime(request: Request, container: ContainerDep,
     return _one((await _receive(request, container, kit.mailgun))[1])
 
 
-# --- HTTP Basic providers ---------------------------------------------------------------------------
+# --- HTTP Basic providers -------------------------------------------------------------------------
 
 @router.post("/inbound/sendgrid", response_model=IngestResponse, responses=_errors(400, 401),
              dependencies=[Depends(_provider("sendgrid")), Depends(require_inbound_basic)],
              openapi_extra=_form("multipart/form-data"))
-async def inbound_sendgrid(request: Request, container: ContainerDep, kit: KitDep) -> IngestResponse:
+async def inbound_sendgrid(request: Request, container: ContainerDep,
+                           kit: KitDep) -> IngestResponse:
     """SendGrid Inbound Parse, default (parsed) mode or Send Raw."""
     return _one((await _receive(request, container, kit.sendgrid))[1])
 
@@ -123,7 +126,8 @@ async def inbound_sendgrid(request: Request, container: ContainerDep, kit: KitDe
 @router.post("/inbound/postmark", response_model=IngestResponse, responses=_errors(401, 403),
              dependencies=[Depends(_provider("postmark")), Depends(require_inbound_basic)],
              openapi_extra=_JSON)
-async def inbound_postmark(request: Request, container: ContainerDep, kit: KitDep) -> IngestResponse:
+async def inbound_postmark(request: Request, container: ContainerDep,
+                           kit: KitDep) -> IngestResponse:
     """Postmark inbound webhook, with RawEmail or without."""
     return _one((await _receive(request, container, kit.postmark))[1])
 
@@ -131,7 +135,8 @@ async def inbound_postmark(request: Request, container: ContainerDep, kit: KitDe
 @router.post("/inbound/mailjet", response_model=IngestResponse, responses=_errors(400, 401),
              dependencies=[Depends(_provider("mailjet")), Depends(require_inbound_basic)],
              openapi_extra=_JSON)
-async def inbound_mailjet(request: Request, container: ContainerDep, kit: KitDep) -> IngestResponse:
+async def inbound_mailjet(request: Request, container: ContainerDep,
+                          kit: KitDep) -> IngestResponse:
     """Mailjet Parse API."""
     return _one((await _receive(request, container, kit.mailjet))[1])
 
@@ -195,6 +200,7 @@ async def inbound_mandrill(request: Request, container: ContainerDep, kit: KitDe
 
 @router.post("/inbound/resend", response_model=IngestResponse, responses=_errors(400, 401),
              dependencies=[Depends(_provider("resend"))], openapi_extra=_JSON)
-async def inbound_resend(request: Request, container: ContainerDep, kit: KitDep) -> IngestResponse:
+async def inbound_resend(request: Request, container: ContainerDep,
+                         kit: KitDep) -> IngestResponse:
     """Resend email.received webhook (Svix-signed); the raw message is fetched from the API."""
     return _one((await _receive(request, container, kit.resend))[1])

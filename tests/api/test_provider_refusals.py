@@ -18,8 +18,7 @@ from tests.adapters.inbound.payloads import (
 )
 from tests.api.conftest import BASIC, make_settings
 from tests.api.test_providers import (  # noqa: F401  (fixtures)
-    SIGNER, Hooks, _mailgun_fields, hooks, inbound_id, post_mailgun, post_mailgun_mime,
-    post_mandrill, post_postmark, post_resend, post_sendgrid, post_ses, post_sparkpost,
+    SIGNER, Hooks, _mailgun_fields, hooks, inbound_id, post_mandrill, post_postmark, post_resend, post_sendgrid, post_ses, post_sparkpost,
 )
 from tests.conftest import SmtpSink
 

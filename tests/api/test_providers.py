@@ -23,9 +23,8 @@ from adapters.inbound.resend import svix_signature
 from api.main import create_app
 from api.routes.providers_kit import ProviderPorts, install
 from tests.adapters.inbound.payloads import (
-    TOPIC, FakeSns, SnsSigner, mailgun_fields, mailjet_payload, multipart, postmark_payload,
-    reference_message, sendgrid_fields, ses_notification, split, subscription_confirmation,
-    urlencoded,
+    TOPIC, FakeSns, SnsSigner, brevo_item, mailgun_fields, mailjet_payload, multipart,
+    postmark_payload, reference_message, sendgrid_fields, ses_notification, split, urlencoded,
 )
 from tests.api.conftest import BASIC, Api, make_settings
 from tests.conftest import SmtpSink
@@ -41,10 +40,10 @@ SIGNER = SnsSigner.create()
 class Hooks(Api):
     """The webhook app, with the fakes behind its ports."""
 
-    def __init__(self, client: TestClient, sns: FakeSns, resend_raw: dict[str, bytes]) -> None:
+    def __init__(self, client: TestClient, sns: FakeSns, api_store: dict[str, Any]) -> None:
         super().__init__(client)
         self.sns = sns
-        self.resend_raw = resend_raw
+        self.api_store = api_store
 
     def stored(self) -> int:
         return int(self.get("/api/v1/inbound-messages")["total"])
@@ -55,9 +54,13 @@ class Hooks(Api):
         return response.content
 
 
-def _resend_handler(store: dict[str, bytes]) -> Callable[[httpx.Request], httpx.Response]:
+def _api_handler(store: dict[str, Any]) -> Callable[[httpx.Request], httpx.Response]:
+    """Resend's and Brevo's APIs, serving what the test put in `store`."""
     def handler(request: httpx.Request) -> httpx.Response:
         email_id = request.url.path.rsplit("/", 1)[-1]
+        if request.url.host == "api.brevo.com":
+            data, ctype = store[email_id]
+            return httpx.Response(200, content=data, headers={"Content-Type": ctype})
         if request.url.host == "api.resend.com":
             return httpx.Response(200, json={"raw": {
                 "download_url": f"https://download.resend.example/{email_id}"}})
@@ -72,14 +75,14 @@ def hooks(tmp_path: Path, smtp: SmtpSink, database_url: str) -> Iterator[Hooks]:
         mailgun_signing_key=MAILGUN_KEY, ses_topic_arns=TOPIC,
         mandrill_webhook_key=MANDRILL_KEY, mandrill_webhook_url=MANDRILL_URL,
         sparkpost_webhook_token=SPARKPOST_TOKEN, resend_webhook_secret=RESEND_SECRET,
-        resend_api_key="re_test")
+        resend_api_key="re_test", brevo_api_key="brevo-test")
     app = create_app(settings)
-    sns, resend_raw = FakeSns(SIGNER.pem), {}
+    sns, api_store = FakeSns(SIGNER.pem), {}
     with TestClient(app) as client:
         install(app, ProviderPorts(
-            sns=sns, http=httpx.Client(transport=httpx.MockTransport(_resend_handler(resend_raw))),
+            sns=sns, http=httpx.Client(transport=httpx.MockTransport(_api_handler(api_store))),
             replay=DatabaseReplayCache(app.state.container.db)))
-        yield Hooks(client, sns, resend_raw)
+        yield Hooks(client, sns, api_store)
 
 
 @pytest.fixture
@@ -153,14 +156,21 @@ def post_mailjet(hooks: Hooks, raw: bytes) -> httpx.Response:
 
 
 def post_resend(hooks: Hooks, raw: bytes, *, secret: str = RESEND_SECRET) -> httpx.Response:
-    email_id = f"email-{len(hooks.resend_raw)}"
-    hooks.resend_raw[email_id] = raw
+    email_id = f"email-{len(hooks.api_store)}"
+    hooks.api_store[email_id] = raw
     body = json.dumps({"type": "email.received", "data": {
         "email_id": email_id, "to": ["support@msp.example"]}}).encode()
     msg_id, stamp = f"msg_{email_id}", str(int(time.time()))
     return hooks.client.post("/inbound/resend", content=body, headers={
         "Content-Type": "application/json", "svix-id": msg_id, "svix-timestamp": stamp,
         "svix-signature": "v1," + svix_signature(secret, msg_id, stamp, body)})
+
+
+def post_brevo(hooks: Hooks, raw: bytes) -> httpx.Response:
+    item, files = brevo_item(split(raw))
+    hooks.api_store.update(files)  # the same fake API host map
+    return hooks.client.post("/inbound/brevo", json={"items": [item]},
+                             headers={"Authorization": BASIC})
 
 
 def inbound_id(response: httpx.Response) -> int:
@@ -202,6 +212,7 @@ PROVIDERS: dict[str, Callable[[Hooks, bytes], httpx.Response]] = {
     "sparkpost": post_sparkpost,
     "mailjet": post_mailjet,
     "resend": post_resend,
+    "brevo": post_brevo,
 }
 
 

@@ -251,6 +251,26 @@ def mailjet_payload(parts: Parts) -> dict:
     return payload
 
 
+def brevo_item(parts: Parts) -> tuple[dict, dict[str, tuple[bytes, str]]]:
+    """A Brevo item, and the attachments its API serves by DownloadToken."""
+    headers: dict[str, object] = {}
+    for name, value in parts.headers:
+        if name in headers:
+            previous = headers[name]
+            headers[name] = (previous if isinstance(previous, list) else [previous]) + [value]
+        else:
+            headers[name] = value
+    files = {f"token-{i}": (f["data"], str(f["type"])) for i, f in enumerate(parts.files)}
+    item = {"Uuid": [f"uuid-{secrets.token_hex(4)}"], "MessageId": parts.header("Message-ID"),
+            "Subject": parts.header("Subject"), "Headers": headers, "SpamScore": 1.5,
+            "RawTextBody": parts.text_str, "RawHtmlBody": parts.html_str,
+            "Attachments": [{"Name": f["filename"], "ContentType": f["type"],
+                             "ContentLength": len(f["data"]),  # type: ignore[arg-type]
+                             "ContentID": f["cid"], "DownloadToken": f"token-{i}"}
+                            for i, f in enumerate(parts.files)]}
+    return item, files
+
+
 # --- Amazon SNS ----------------------------------------------------------------------------------
 
 TOPIC = "arn:aws:sns:us-east-1:111111111111:SES_Inbound"
