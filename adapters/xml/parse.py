@@ -21,6 +21,7 @@ from domain.xml_model import XmlCode, XmlError, XmlRecord, XmlTransaction, shown
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 8  # transaction, RecordData, field: anything deeper is not a transaction
 MAX_ELEMENTS = 20_000
+MAX_RECORDS = 500  # per transaction: all of them are written in the one processing transaction
 ROOTS = {"commitcrmtransaction": "CommitCRMTransaction",
          "rangermsptransaction": "RangerMSPTransaction"}
 _SINGLE = {"externalapplicationname": "application", "sendresponsetoemail": "respond_to",
@@ -146,6 +147,10 @@ def _transaction(root: ET.Element) -> XmlTransaction:
                                f"unknown element <{shown(child.tag, 40)}> in the transaction")
         except _Refused as refused:
             problem = problem or refused.error
+    if len(records) > MAX_RECORDS and problem is None:
+        problem = XmlError(XmlCode.TOO_MANY_ELEMENTS, f"the transaction has {len(records)} "
+                           f"<RecordData>; at most {MAX_RECORDS}: send it in parts")
+        records = []
     return XmlTransaction(root=name, records=tuple(records), problem=problem, **values)  # type: ignore[arg-type]
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.mail.headers import parse_message
 from adapters.xml.extract import transactions_in
-from adapters.xml.parse import MAX_BYTES, MAX_DEPTH, MAX_ELEMENTS, parse_transaction
+from adapters.xml.parse import MAX_BYTES, MAX_DEPTH, MAX_ELEMENTS, MAX_RECORDS, parse_transaction
 from adapters.xml.render import render_response
 from domain.xml_api import RecordResult, TransactionResult
 from domain.xml_model import XmlCode, XmlRecord, XmlTransaction
@@ -83,6 +83,11 @@ class TestHostileDocuments:
         many = b"<RecordData><FLDTKTPROBLEM>x</FLDTKTPROBLEM></RecordData>" * (MAX_ELEMENTS // 2 + 1)
         result = refused(transaction(body=many))
         assert result.problem is not None and result.problem.code == XmlCode.TOO_MANY_ELEMENTS
+
+    def test_too_many_records_in_one_transaction_are_refused(self) -> None:
+        many = b"<RecordData><FLDTKTPROBLEM>x</FLDTKTPROBLEM></RecordData>" * (MAX_RECORDS + 1)
+        result = refused(transaction(body=many))
+        assert result.problem is not None and f"at most {MAX_RECORDS}" in result.problem.message
 
     def test_an_oversize_document_is_refused_before_it_is_parsed(self) -> None:
         big = transaction(body=b"<RecordData><FLDTKTPROBLEM>" + b"x" * MAX_BYTES

@@ -294,3 +294,8 @@ class TestOverHttp:
         response = api.client.post("/api/v1/xml-transactions", content=b"<CommitCRMTransaction/>",
                                    headers={**api.headers, "Content-Type": "application/xml"})
         assert response.status_code == 403 and "CONNECTOR_XML_API_ENABLED" in response.json()["detail"]
+
+
+def test_a_response_bcc_to_the_public_address_is_refused_at_start_up(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="must not be the public address"):
+        make_settings(tmp_path, xml_api_enabled=True, xml_api_response_bcc="Support@msp.example")
