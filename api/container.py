@@ -10,6 +10,7 @@ from adapters.persistence.db import Database
 from adapters.persistence.migrate import upgrade
 from adapters.settings import Settings
 from api.credentials import Credentials, load_credentials
+from api.observability import Metrics
 from api.services.delivery import OutboxSender
 from api.services.ingest import IngestWriter
 from api.services.loops import BackgroundLoop
@@ -29,6 +30,7 @@ class Container:
     ingest: IngestWriter
     processor: Processor
     outbox: OutboxSender
+    metrics: Metrics
     loops: list[BackgroundLoop] = field(default_factory=list)
 
     def start(self, *, ingest: bool = True, workers: bool | None = None) -> None:
@@ -62,7 +64,8 @@ def build_container(settings: Settings) -> Container:
         password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
         timeout=settings.smtp_timeout_seconds,
     ))
-    outbox = OutboxSender(db, smtp, settings)
+    metrics = Metrics()
+    outbox = OutboxSender(db, smtp, settings, metrics)
     outbox_loop = BackgroundLoop("outbox", outbox.run_once, idle_seconds=max(settings.poll_seconds, 1.0))
     processor = Processor(db, config, settings, on_outbox=outbox_loop.wake)
     processing_loop = BackgroundLoop("processing", processor.run_once,
@@ -70,6 +73,6 @@ def build_container(settings: Settings) -> Container:
     ingest = IngestWriter(db, backup_dir=settings.backup_dir, on_stored=processing_loop.wake)
     return Container(
         settings=settings, db=db, config=config, credentials=load_credentials(settings),
-        mailer=smtp, ingest=ingest, processor=processor, outbox=outbox,
+        mailer=smtp, ingest=ingest, processor=processor, outbox=outbox, metrics=metrics,
         loops=[processing_loop, outbox_loop],
     )

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from adapters.settings import Settings
 from api.container import Container, build_container
 from api.errors import register_error_handlers
+from api.routes import ops
 from api.routes import accounts, connector, inbound, messages, providers, tickets
 from api.routes import automation, records_extra, xml_api
 
@@ -46,4 +47,5 @@ def create_app(settings: Settings | None = None, *, start_workers: bool | None =
     for module in (inbound, providers, accounts, tickets, messages, connector,
                    xml_api, automation, records_extra):
         app.include_router(module.router)
+    app.include_router(ops.router)
     return app

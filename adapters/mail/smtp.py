@@ -1,11 +1,11 @@
 """Sending over SMTP (smtplib): plain, STARTTLS or implicit TLS, with optional AUTH.
 
-Each mail is sent so that it can never be sent twice: the message text goes out, then the
-caller's commit point runs (the outbox records the mail as sent), and only then the final
-"." that makes the server accept it. A crash before the commit leaves the server holding an
-unfinished transaction it discards; the mail is retried. A crash in the instant between the
-commit and the "." (a single write) loses that one mail, recorded as sent: we accept that
-window rather than a window that duplicates mail, which one SIGKILL during a retry would open.
+Each mail is sent so that it is never sent twice: the message text goes out, then the caller's
+commit point runs (the outbox records "handed over"), and only then the final "." that makes
+the server accept it. A crash before that commit leaves the server an unfinished transaction it
+discards, and the mail is retried. A crash after it leaves a mail "handed over" whose outcome
+nobody saw: it is not resent (that could duplicate it) but marked sent and unconfirmed, visibly,
+in the outbox. No SIGKILL can make a mail go out twice; the rare unconfirmed one is shown.
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 class SendFailed(Exception):
-    def __init__(self, message: str, *, permanent: bool, after_commit: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool, after_commit: bool = False,
+                 unconfirmed: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.after_commit = after_commit
+        # The message was handed over but the server's answer never came: it may have it.
+        self.unconfirmed = unconfirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +88,7 @@ class SmtpConnection:
             code, reply = client.getreply()
         except (smtplib.SMTPException, OSError) as exc:
             raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False,
-                             after_commit=True) from exc
+                             after_commit=True, unconfirmed=True) from exc
         if code != 250:
             raise SendFailed(f"SMTP {code}: {_text(reply)}", permanent=code >= 500, after_commit=True)
         return sorted(refused)

@@ -43,8 +43,16 @@ def add(session: Session, *, kind: str, purpose_key: str | None, mail_from: str,
     }).scalar_one()
 
 
+UNCONFIRMED = ("delivery unconfirmed: the sender stopped while the SMTP server was accepting "
+               "this mail; not sent again, to avoid a duplicate")
+
+
 def claim_due(session: Session, *, limit: int, now: datetime, lease_seconds: float,
               skip_locked: bool) -> list[DueMail]:
+    # A mail handed over to the server whose sender died before recording the server's answer
+    # was most probably delivered: it is marked sent, visibly unconfirmed, and never resent.
+    session.execute(update(T).where(T.c.status == "sending", T.c.lease_expires_at < now)
+                    .values(status="sent", sent_at=now, lease_expires_at=None, last_error=UNCONFIRMED))
     query = (select(T.c.id).where(T.c.status == "pending", T.c.next_attempt_at <= now)
              .where((T.c.lease_expires_at.is_(None)) | (T.c.lease_expires_at < now))
              .order_by(T.c.next_attempt_at, T.c.id).limit(limit))
@@ -63,27 +71,44 @@ def claim_due(session: Session, *, limit: int, now: datetime, lease_seconds: flo
                     dict(r[7] or {}), r[8], bool(r[9]), r[10], r[11]) for r in rows]
 
 
-def mark_sent(session: Session, mail_id: int, now: datetime) -> None:
+# Every change after a claim names the claim (id and attempt number): a worker whose lease ran
+# out, and whose mail another worker has claimed since, changes nothing.
+
+def mark_handed_over(session: Session, mail: DueMail) -> bool:
+    """The whole message is with the server, all but its final dot (see adapters/mail/smtp.py)."""
+    return _claimed(session, mail, status="sending")
+
+
+def mark_sent(session: Session, mail: DueMail, now: datetime, note: str | None = None) -> bool:
+    return _claimed(session, mail, status="sent", sent_at=now, lease_expires_at=None,
+                    last_error=note, require_status="sending")
+
+
+def mark_retry(session: Session, mail: DueMail, error: str, next_attempt_at: datetime) -> bool:
+    return _claimed(session, mail, status="pending", sent_at=None, last_error=error[:2000],
+                    next_attempt_at=next_attempt_at, lease_expires_at=None, require_status=None)
+
+
+def mark_failed(session: Session, mail: DueMail, error: str) -> bool:
+    return _claimed(session, mail, status="failed", last_error=error[:2000], lease_expires_at=None,
+                    require_status=None)
+
+
+def _claimed(session: Session, mail: DueMail, *, require_status: str | None = "pending",
+             **values: object) -> bool:
+    query = update(T).where(T.c.id == mail.id, T.c.attempts == mail.attempts)
+    if require_status:
+        query = query.where(T.c.status == require_status)
+    return session.execute(query.values(**values)).rowcount == 1
+
+
+def record_result(session: Session, mail_id: int, *, sent: bool, now: datetime, error: str | None) -> None:
+    """For mail sent synchronously, outside the queue (the test email)."""
     session.execute(update(T).where(T.c.id == mail_id).values(
-        status="sent", sent_at=now, lease_expires_at=None, last_error=None))
-
-
-def note(session: Session, mail_id: int, text: str) -> None:
-    session.execute(update(T).where(T.c.id == mail_id).values(last_error=text[:2000]))
-
-
-def mark_retry(session: Session, mail_id: int, error: str, next_attempt_at: datetime) -> None:
-    session.execute(update(T).where(T.c.id == mail_id).values(
-        status="pending", sent_at=None, last_error=error[:2000], next_attempt_at=next_attempt_at,
-        lease_expires_at=None))
-
-
-def mark_failed(session: Session, mail_id: int, error: str) -> None:
-    session.execute(update(T).where(T.c.id == mail_id).values(
-        status="failed", last_error=error[:2000], lease_expires_at=None))
+        status="sent" if sent else "failed", sent_at=now if sent else None, last_error=error))
 
 
 def backlog(session: Session) -> int:
     return session.execute(
-        select(func.count()).select_from(T).where(T.c.status == "pending")
+        select(func.count()).select_from(T).where(T.c.status.in_(["pending", "sending"]))
     ).scalar_one()

@@ -69,15 +69,12 @@ def test_email(body: TestEmailRequest, container: ContainerDep) -> CheckResult:
     try:
         with container.mailer.connect() as connection:
             connection.send(sender, [body.to], compose(mail))
-        ok, detail, status = True, f"test email sent to {body.to}", "sent"
+        ok, detail = True, f"test email sent to {body.to}"
     except SendFailed as exc:
-        ok, detail, status = False, str(exc), "failed"
+        ok, detail = False, str(exc)
     with container.db.writing() as session:
         mail_id = outbox.add(session, kind="test", purpose_key=None, mail_from=sender, to=[body.to],
                              subject=mail.subject, body=mail.body, headers=mail.headers,
                              message_id=mail.message_id, now=now)
-        if status == "sent":
-            outbox.mark_sent(session, mail_id, now)
-        else:
-            outbox.mark_failed(session, mail_id, detail)
+        outbox.record_result(session, mail_id, sent=ok, now=now, error=None if ok else detail)
     return CheckResult(ok=ok, detail=detail)

@@ -97,8 +97,9 @@ def list_outbound(container: ContainerDep, limit: Limit = 100, offset: Offset = 
                   inbound_message_id: Annotated[int | None, Query(ge=1)] = None) -> dict[str, object]:
     """Mail the connector sent or will send, newest first."""
     query = select(OutboundMessage).order_by(OutboundMessage.id.desc())
-    if status is not None:
-        query = query.where(OutboundMessage.status == status)
+    if status is not None:  # "sending" (handed to the server, answer pending) shows as pending
+        statuses = ["pending", "sending"] if status == "pending" else [status]
+        query = query.where(OutboundMessage.status.in_(statuses))
     if kind is not None:
         query = query.where(OutboundMessage.kind == kind)
     if inbound_message_id is not None:
@@ -108,7 +109,8 @@ def list_outbound(container: ContainerDep, limit: Limit = 100, offset: Offset = 
     return {"items": [
         OutboundMessagePublic(
             id=o.id, kind=o.kind, to=list(o.to_addresses or []), subject=o.subject,  # type: ignore[arg-type]
-            status=o.status, attempts=o.attempts, last_error=o.last_error,
+            status="pending" if o.status == "sending" else o.status, attempts=o.attempts,
+            last_error=o.last_error,
             inbound_message_id=o.inbound_message_id,
             ticket_number=format_ticket_number(o.ticket_id) if o.ticket_id else None,
             message_id=o.message_id, created_at=o.created_at, sent_at=o.sent_at)

@@ -1,0 +1,99 @@
+"""Logs and metrics.
+
+Logs are JSON lines (or text), and every line written while a message is handled carries its
+inbound message id (a context variable set by ingest, the worker and the outbox). Secrets are
+never passed to a logger; the test suite checks a full run's log for them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+inbound_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("inbound_id", default=None)
+
+
+@contextmanager
+def handling(inbound_id: int | None) -> Iterator[None]:
+    token = inbound_id_var.set(inbound_id)
+    try:
+        yield
+    finally:
+        inbound_id_var.reset(token)
+
+
+class _ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "inbound_id"):
+            record.inbound_id = inbound_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+                    + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        inbound_id = getattr(record, "inbound_id", None)
+        if inbound_id is not None:
+            entry["inbound_id"] = inbound_id
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class _TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        inbound_id = getattr(record, "inbound_id", None)
+        return f"{text} [inbound {inbound_id}]" if inbound_id is not None else text
+
+
+def configure_logging(level: str, fmt: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else
+                         _TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_ContextFilter())
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if getattr(existing, "_connector", False):
+            root.removeHandler(existing)
+    handler._connector = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for noisy in ("alembic.runtime.migration", "httpx", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+class Metrics:
+    """Counters of this process, plus gauges read from the database when scraped."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.received = Counter("connector_messages_received", "Inbound deliveries accepted",
+                                ["source", "status"], registry=r)
+        self.processed = Counter("connector_messages_processed", "Messages given an outcome",
+                                 ["outcome"], registry=r)
+        self.failures = Counter("connector_processing_failures", "Messages that failed processing",
+                                registry=r)
+        self.outbound = Counter("connector_outbound_messages", "Outbound mail by result",
+                                ["kind", "result"], registry=r)
+        self.latency = Histogram(
+            "connector_processing_latency_seconds", "From receipt to outcome committed",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+            registry=r)
+        self.queue_depth = Gauge("connector_queue_depth", "Inbound messages waiting", registry=r)
+        self.outbox_backlog = Gauge("connector_outbox_backlog", "Outbound mail not yet sent",
+                                    registry=r)
