@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1)
     outbox_retry_base_seconds: float = Field(default=30.0, ge=0)
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    # Messages are read (parsed) in this many child processes, each under a time limit;
+    # 0 reads them in the worker thread itself, without a time limit.
+    reader_processes: int = Field(default=1, ge=0, le=64)
+    message_time_limit_seconds: float = Field(default=60.0, gt=0)
+    worker_metrics_port: int | None = None  # the worker process serves /metrics here when set
 
     # --- provider webhooks (docs/providers.md) ---------------------------------------------------
     # The largest webhook request body: above the largest message, because providers that post

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from fastapi import Request
 
 from domain.errors import MalformedPayload, PayloadTooLarge
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The whole body, refusing (413) as soon as it is known to exceed `limit` bytes."""
-    declared = request.headers.get("content-length")
+    return await read_limited(request.stream(), request.headers.get("content-length"), limit)
+
+
+async def read_limited(chunks: AsyncIterator[bytes], declared: str | None, limit: int) -> bytes:
+    """The whole body, refused (413) as soon as it is known to exceed `limit` bytes."""
     if declared is not None:
-        try:
-            if int(declared) > limit:
-                raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit}")
-        except ValueError:
-            raise MalformedPayload("Content-Length is not a number") from None
-    chunks: list[bytes] = []
+        if not declared.strip().isdigit():
+            raise MalformedPayload("Content-Length is not a number")
+        if int(declared) > limit:
+            raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit}")
+    parts: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    async for chunk in chunks:
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        parts.append(chunk)
+    return b"".join(parts)

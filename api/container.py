@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from adapters.mail.reader_pool import MessageReader
 from adapters.mail.smtp import SmtpConfig, SmtpMailer
 from adapters.persistence.db import Database
 from adapters.persistence.migrate import upgrade
@@ -30,6 +31,7 @@ class Container:
     ingest: IngestWriter
     processor: Processor
     outbox: OutboxSender
+    reader: MessageReader
     metrics: Metrics
     loops: list[BackgroundLoop] = field(default_factory=list)
 
@@ -43,6 +45,8 @@ class Container:
     def stop(self) -> None:
         for loop in self.loops:
             loop.stop()
+        self.processor.stop()
+        self.reader.close()
         self.ingest.stop()
         self.db.dispose()
 
@@ -67,12 +71,16 @@ def build_container(settings: Settings) -> Container:
     metrics = Metrics()
     outbox = OutboxSender(db, smtp, settings, metrics)
     outbox_loop = BackgroundLoop("outbox", outbox.run_once, idle_seconds=max(settings.poll_seconds, 1.0))
-    processor = Processor(db, config, settings, on_outbox=outbox_loop.wake)
+    reader = MessageReader(processes=settings.reader_processes,
+                           time_limit=settings.message_time_limit_seconds,
+                           xml_enabled=settings.xml_api_enabled)
+    processor = Processor(db, config, settings, reader, metrics, on_outbox=outbox_loop.wake)
     processing_loop = BackgroundLoop("processing", processor.run_once,
                                      idle_seconds=settings.poll_seconds)
-    ingest = IngestWriter(db, backup_dir=settings.backup_dir, on_stored=processing_loop.wake)
+    ingest = IngestWriter(db, backup_dir=settings.backup_dir, on_stored=processing_loop.wake,
+                          metrics=metrics)
     return Container(
         settings=settings, db=db, config=config, credentials=load_credentials(settings),
-        mailer=smtp, ingest=ingest, processor=processor, outbox=outbox, metrics=metrics,
+        mailer=smtp, ingest=ingest, processor=processor, outbox=outbox, reader=reader, metrics=metrics,
         loops=[processing_loop, outbox_loop],
     )

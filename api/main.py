@@ -5,7 +5,8 @@ Settings are read here, at start-up, never at import.
 
 from __future__ import annotations
 
-import logging
+import sys
+
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 from adapters.settings import Settings
 from api.container import Container, build_container
 from api.errors import register_error_handlers
+from api.observability import configure_logging
 from api.routes import ops
 from api.routes import accounts, connector, inbound, messages, providers, tickets
 from api.routes import automation, records_extra, xml_api
@@ -28,8 +30,10 @@ reads the processing log: every inbound message with its outcome and the reason 
 
 def create_app(settings: Settings | None = None, *, start_workers: bool | None = None) -> FastAPI:
     settings = settings or Settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
+    # The worker threads are CPU-bound; a shorter GIL switch interval (default 5 ms) lets the
+    # event loop answer a webhook without waiting out a worker's whole time slice.
+    sys.setswitchinterval(0.001)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,4 +52,5 @@ def create_app(settings: Settings | None = None, *, start_workers: bool | None =
                    xml_api, automation, records_extra):
         app.include_router(module.router)
     app.include_router(ops.router)
+    app.add_middleware(inbound.RawIngestFastPath, container=app.state.container)
     return app

@@ -9,17 +9,22 @@ import logging
 import signal
 import threading
 
+from prometheus_client import start_http_server
+
 from adapters.settings import Settings
 from api.container import build_container
+from api.observability import configure_logging
 
 log = logging.getLogger("api.worker")
 
 
 def main() -> None:
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     container = build_container(settings)
+    if settings.worker_metrics_port:  # no HTTP here otherwise: Prometheus scrapes this port
+        start_http_server(settings.worker_metrics_port, addr="127.0.0.1",
+                          registry=container.metrics.registry)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())

@@ -129,6 +129,7 @@ class AccountMatch:
     account_name: str
     contact_id: int | None = None
     via: str = "email"  # email | email2 | contact
+    key: str = ""  # the address or domain that was found
 
 
 @dataclass(frozen=True, slots=True)

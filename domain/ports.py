@@ -12,10 +12,11 @@ from domain.model import AccountMatch, EmployeeRef, FieldMatch, RecordRef, Ticke
 class Directory(Protocol):
     """Lookups the rules make. Each one is an index lookup in the persistence adapter."""
 
-    def accounts_holding(self, key: str) -> Sequence[AccountMatch]:
-        """Accounts whose Email/Email2, or one of whose contacts' email, equals `key`
+    def accounts_holding(self, keys: Sequence[str]) -> Sequence[AccountMatch]:
+        """Accounts whose Email/Email2, or one of whose contacts' email, equals one of `keys`
 
-        (a full address or a bare domain, already lower-case).
+        (full addresses or bare domains, already lower-case; each match names its key).
+        One lookup for the address and its domain: the rules pick the exact match first.
         """
         ...
 

@@ -47,12 +47,12 @@ class SenderMatch:
 def match_sender(address: str | None, directory: Directory) -> SenderMatch:
     if not address:
         return SenderMatch(key=None, by=None)
-    exact = tuple(directory.accounts_holding(address))
+    domain = domain_of(address)
+    found = directory.accounts_holding([address, domain] if domain else [address])
+    exact = tuple(m for m in found if m.key == address)
     if exact:
         return SenderMatch(key=address, by="address", matches=exact)
-    domain = domain_of(address)
-    if domain:
-        by_domain = tuple(directory.accounts_holding(domain))
-        if by_domain:
-            return SenderMatch(key=domain, by="domain", matches=by_domain)
+    by_domain = tuple(m for m in found if domain and m.key == domain)
+    if by_domain:
+        return SenderMatch(key=domain, by="domain", matches=by_domain)
     return SenderMatch(key=address, by=None)

@@ -29,6 +29,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.engine = _make_engine(url, echo=echo)
         self._writer = self.engine.execution_options(immediate=True)
+        self._lazy_writer = self.engine.execution_options(immediate=True, lazy_sync=True)
         self._write_lock: Any = threading.Lock() if self.is_sqlite else nullcontext()
 
     @contextmanager
@@ -38,12 +39,17 @@ class Database:
             yield session
 
     @contextmanager
-    def writing(self) -> Iterator[Session]:
+    def writing(self, *, durable: bool = True) -> Iterator[Session]:
         """A write transaction, committed when the block ends without an exception.
 
-        This is the only place in the code base that commits.
+        This is the only place in the code base that commits. `durable=False` commits without
+        waiting for the disk (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off):
+        the transaction survives a process crash, and a power loss can only drop the newest
+        such transactions, never one older than a durable commit (both logs are written in
+        order). Used where a lost transaction is simply done again: processing, claims.
         """
-        with _storage_errors(), self._write_lock, Session(self._writer, expire_on_commit=False) as session:
+        engine = self._writer if durable else self._lazy_writer
+        with _storage_errors(), self._write_lock, Session(engine, expire_on_commit=False) as session:
             yield session
             session.commit()
 
@@ -65,7 +71,14 @@ def _storage_errors() -> Iterator[None]:
 
 def _make_engine(url: str, *, echo: bool) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+        @event.listens_for(engine, "begin")
+        def _on_pg_begin(connection: Any) -> None:
+            if connection.get_execution_options().get("lazy_sync"):
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+        return engine
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -87,11 +100,15 @@ def _make_engine(url: str, *, echo: bool) -> Engine:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get("immediate")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        # WAL mode: NORMAL syncs the log at checkpoints only; the next FULL commit syncs it all.
+        connection.exec_driver_sql(
+            "PRAGMA synchronous=NORMAL" if options.get("lazy_sync") else "PRAGMA synchronous=FULL")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("immediate") else "BEGIN")
 
     return engine

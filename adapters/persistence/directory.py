@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, bindparam, func, literal, null, or_, select
 from sqlmodel import Session
 
 from adapters.persistence.tables import (
@@ -20,6 +20,7 @@ from adapters.persistence.tables import (
     OutboundMessage,
     Ticket,
 )
+from adapters.persistence.types import UTCDateTime
 from domain import model
 from domain.model import (
     AccountMatch,
@@ -41,55 +42,65 @@ _RECORDS: dict[str, tuple[Any, Any]] = {
 }
 
 
+# The hot lookups are built once: constructing a statement costs several times more than
+# running it (measured: 340 µs for an ORM select built per call, 50 µs prebuilt on SQLite).
+_A, _C, _E, _T, _O = (Account.__table__, Contact.__table__, Employee.__table__,  # type: ignore[attr-defined]
+                      Ticket.__table__, OutboundMessage.__table__)  # type: ignore[attr-defined]
+_KEYS = bindparam("keys", expanding=True)
+_ACCOUNTS_HOLDING = (
+    select(_A.c.id, _A.c.name, null().cast(Integer).label("contact_id"),
+           literal("email").label("via"), _A.c.email_key.label("key"))
+    .where(_A.c.email_key.in_(_KEYS))
+    .union_all(
+        select(_A.c.id, _A.c.name, null().cast(Integer), literal("email2"), _A.c.email2_key)
+        .where(_A.c.email2_key.in_(_KEYS)),
+        select(_C.c.account_id, _A.c.name, _C.c.id, literal("contact"), _C.c.email_key)
+        .join(_A, _A.c.id == _C.c.account_id).where(_C.c.email_key.in_(_KEYS)))
+)
+_ACTIVE_EMPLOYEE = (
+    select(_E.c.id, _E.c.name)
+    .where(or_(_E.c.email1_key == bindparam("address"), _E.c.email2_key == bindparam("address")))
+    .where(_E.c.active.is_(True)).order_by(_E.c.id).limit(1)
+)
+_TICKET = select(_T.c.id, _T.c.account_id, _T.c.status).where(_T.c.id == bindparam("id"))
+_TICKETS_OF_OWN_IDS = (
+    select(_O.c.message_id, _O.c.ticket_id)
+    .where(_O.c.message_id.in_(bindparam("ids", expanding=True)), _O.c.ticket_id.is_not(None))
+)
+_OWN_MESSAGE_ID = select(_O.c.id).where(_O.c.message_id == bindparam("id")).limit(1)
+_ACKNOWLEDGEMENTS_SINCE = (
+    select(func.count()).select_from(_O)
+    .where(_O.c.recipient_key == bindparam("address"), _O.c.kind == "acknowledgement",
+           _O.c.created_at >= bindparam("since", type_=UTCDateTime()))
+)
+
+
 class SqlDirectory:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._connection = session.connection()
 
-    def accounts_holding(self, key: str) -> Sequence[AccountMatch]:
-        matches: list[AccountMatch] = []
-        accounts = self.session.execute(
-            select(Account.id, Account.name, Account.email_key, Account.email2_key)
-            .where(or_(Account.email_key == key, Account.email2_key == key))
-        ).all()
-        for account_id, name, email_key, _ in accounts:
-            matches.append(AccountMatch(account_id, name, None,
-                                        "email" if email_key == key else "email2"))
-        contacts = self.session.execute(
-            select(Contact.account_id, Account.name, Contact.id)
-            .join(Account, Account.id == Contact.account_id)
-            .where(Contact.email_key == key)
-        ).all()
-        for account_id, name, contact_id in contacts:
-            matches.append(AccountMatch(account_id, name, contact_id, "contact"))
-        return matches
+    def _rows(self, statement: Any, **params: Any) -> list[Any]:
+        return list(self._connection.execute(statement, params).all())
+
+    def accounts_holding(self, keys: Sequence[str]) -> Sequence[AccountMatch]:
+        return [AccountMatch(account_id, name, contact_id, via, key) for account_id, name,
+                contact_id, via, key in self._rows(_ACCOUNTS_HOLDING, keys=list(keys))]
 
     def active_employee(self, address: str) -> EmployeeRef | None:
-        row = self.session.execute(
-            select(Employee.id, Employee.name)
-            .where(or_(Employee.email1_key == address, Employee.email2_key == address))
-            .where(Employee.active.is_(True))
-            .order_by(Employee.id)
-            .limit(1)
-        ).first()
-        return EmployeeRef(row[0], row[1]) if row else None
+        rows = self._rows(_ACTIVE_EMPLOYEE, address=address)
+        return EmployeeRef(rows[0][0], rows[0][1]) if rows else None
 
     def ticket_by_number(self, number: int) -> TicketRef | None:
         if number <= 0 or number > 2**62:
             return None
-        row = self.session.execute(
-            select(Ticket.id, Ticket.account_id, Ticket.status).where(Ticket.id == number)
-        ).first()
-        return _ticket(row) if row else None
+        rows = self._rows(_TICKET, id=number)
+        return _ticket(rows[0]) if rows else None
 
     def ticket_by_own_message_ids(self, message_ids: Sequence[str]) -> TicketRef | None:
         if not message_ids:
             return None
-        rows = self.session.execute(
-            select(OutboundMessage.message_id, OutboundMessage.ticket_id)
-            .where(OutboundMessage.message_id.in_(list(message_ids)))
-            .where(OutboundMessage.ticket_id.is_not(None))
-        ).all()
-        by_id = {message_id: ticket_id for message_id, ticket_id in rows}
+        by_id = dict(self._rows(_TICKETS_OF_OWN_IDS, ids=list(message_ids)))
         for message_id in message_ids:
             ticket_id = by_id.get(message_id)
             if ticket_id is not None:
@@ -97,18 +108,10 @@ class SqlDirectory:
         return None
 
     def is_own_message_id(self, message_id: str) -> bool:
-        return self.session.execute(
-            select(OutboundMessage.id).where(OutboundMessage.message_id == message_id).limit(1)
-        ).first() is not None
+        return bool(self._rows(_OWN_MESSAGE_ID, id=message_id))
 
     def acknowledgements_since(self, address: str, since: datetime) -> int:
-        return self.session.execute(
-            select(func.count())
-            .select_from(OutboundMessage)
-            .where(OutboundMessage.recipient_key == address)
-            .where(OutboundMessage.kind == "acknowledgement")
-            .where(OutboundMessage.created_at >= since)
-        ).scalar_one()
+        return int(self._rows(_ACKNOWLEDGEMENTS_SINCE, address=address, since=since)[0][0])
 
     def accounts_by_field(self, field: str, keys: Sequence[str]) -> Sequence[FieldMatch]:
         if field == "id":

@@ -5,15 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from adapters.inbound.base import InboundDelivery
 from adapters.mail.headers import HeaderSummary
 from adapters.persistence.tables import DedupeKey, InboundMessage, RawMessage
+from adapters.persistence.types import UTCDateTime
 from domain.model import MessageStatus, Outcome
 
 T = InboundMessage.__table__  # type: ignore[attr-defined]
+_R, _K = RawMessage.__table__, DedupeKey.__table__  # type: ignore[attr-defined]
+# Built once: statement construction costs more than execution on this hot path.
+_INSERT = insert(T).returning(T.c.id)
+_INSERT_RAW = insert(_R)
+_INSERT_KEY = insert(_K)
+_KNOWN_KEYS = select(_K.c.key, _K.c.inbound_message_id).where(
+    _K.c.key.in_(bindparam("keys", expanding=True)))
+_OWNED = (T.c.id == bindparam("claimed_id")) & (T.c.claim_token == bindparam("token"))
+_FINISH = (update(T).where(_OWNED, T.c.status == MessageStatus.PROCESSING)
+           .values(status=MessageStatus.DONE, outcome=bindparam("outcome"), error=None,
+                   reason=bindparam("reason"), ticket_id=bindparam("ticket"),
+                   processed_at=bindparam("now", type_=UTCDateTime()), lease_expires_at=None))
+_FAIL = (update(T).where(_OWNED)
+         .values(status=MessageStatus.FAILED, error=bindparam("error"),
+                 processed_at=bindparam("now", type_=UTCDateTime()), lease_expires_at=None))
 
 # Outcomes after which processing again would file or write a second time.
 FILING_OUTCOMES = frozenset({
@@ -45,15 +61,14 @@ class Claimed:
     source: str
     envelope_from: str | None
     envelope_to: tuple[str, ...]
+    received_at: datetime
 
 
 def store(session: Session, items: list[PreparedDelivery], now: datetime) -> list[Stored]:
     """Insert a batch of deliveries; those already stored are recorded as duplicates."""
     wanted = [key for item in items for key in item.keys]
-    known: dict[str, int] = {
-        key: inbound_id for key, inbound_id in session.execute(
-            select(DedupeKey.key, DedupeKey.inbound_message_id).where(DedupeKey.key.in_(wanted)))
-    }
+    connection = session.connection()
+    known: dict[str, int] = dict(connection.execute(_KNOWN_KEYS, {"keys": wanted}).all())
     results: list[Stored] = []
     for item in items:
         original = next((known[key] for key in item.keys if key in known), None)
@@ -62,14 +77,13 @@ def store(session: Session, items: list[PreparedDelivery], now: datetime) -> lis
             row.update(status=MessageStatus.DONE, outcome=Outcome.DUPLICATE, duplicate_of_id=original,
                        reason=f"duplicate of inbound message {original}: already received",
                        processed_at=now)
-        new_id = session.execute(insert(T).returning(T.c.id), row).scalar_one()
+        new_id = connection.execute(_INSERT, row).scalar_one()
         if original is not None:
             results.append(Stored(new_id, "duplicate", original))
             continue
-        session.execute(insert(RawMessage.__table__),  # type: ignore[attr-defined]
-                        {"inbound_message_id": new_id, "data": item.delivery.raw})
-        session.execute(insert(DedupeKey.__table__),  # type: ignore[attr-defined]
-                        [{"key": key, "inbound_message_id": new_id} for key in item.keys])
+        connection.execute(_INSERT_RAW, {"inbound_message_id": new_id, "data": item.delivery.raw})
+        connection.execute(_INSERT_KEY, [{"key": key, "inbound_message_id": new_id}
+                                         for key in item.keys])
         known.update({key: new_id for key in item.keys})
         results.append(Stored(new_id, "queued"))
     return results
@@ -124,10 +138,21 @@ def claim(session: Session, *, limit: int, token: str, now: datetime, lease_seco
         )
     )
     claimed = session.execute(
-        select(T.c.id, T.c.generation, T.c.source, T.c.envelope_from, T.c.envelope_to)
-        .where(T.c.id.in_(ids)).order_by(T.c.id)
+        select(T.c.id, T.c.generation, T.c.source, T.c.envelope_from, T.c.envelope_to,
+               T.c.received_at).where(T.c.id.in_(ids)).order_by(T.c.id)
     ).all()
-    return [Claimed(i, token, g, src, ef, tuple(et or ())) for i, g, src, ef, et in claimed], given_up
+    return [Claimed(i, token, g, src, ef, tuple(et or ()), at)
+            for i, g, src, ef, et, at in claimed], given_up
+
+
+def release(session: Session, claims: list[Claimed]) -> None:
+    """Put claimed messages back in the queue, as if never claimed (a clean shutdown)."""
+    for claimed in claims:
+        session.execute(
+            update(T).where(T.c.id == claimed.id, T.c.claim_token == claimed.token,
+                            T.c.status == MessageStatus.PROCESSING)
+            .values(status=MessageStatus.QUEUED, claim_token=None, lease_expires_at=None,
+                    attempts=T.c.attempts - 1))
 
 
 def raw_bytes(session: Session, inbound_ids: list[int]) -> dict[int, bytes]:
@@ -141,21 +166,15 @@ def raw_bytes(session: Session, inbound_ids: list[int]) -> dict[int, bytes]:
 def finish(session: Session, claimed: Claimed, *, outcome: str, reason: str,
            ticket_id: int | None, now: datetime) -> bool:
     """Record the outcome, only if this claim still holds (another worker may have taken over)."""
-    result = session.execute(
-        update(T).where(T.c.id == claimed.id, T.c.claim_token == claimed.token,
-                        T.c.status == MessageStatus.PROCESSING)
-        .values(status=MessageStatus.DONE, outcome=outcome, reason=reason, ticket_id=ticket_id,
-                processed_at=now, error=None, lease_expires_at=None)
-    )
+    result = session.connection().execute(_FINISH, {
+        "claimed_id": claimed.id, "token": claimed.token, "outcome": str(outcome),
+        "reason": reason, "ticket": ticket_id, "now": now})
     return result.rowcount == 1
 
 
 def fail(session: Session, claimed: Claimed, *, error: str, now: datetime) -> None:
-    session.execute(
-        update(T).where(T.c.id == claimed.id, T.c.claim_token == claimed.token)
-        .values(status=MessageStatus.FAILED, error=error[:4000], processed_at=now,
-                lease_expires_at=None)
-    )
+    session.connection().execute(_FAIL, {"claimed_id": claimed.id, "token": claimed.token,
+                                         "error": error[:4000], "now": now})
 
 
 def requeue(session: Session, inbound_id: int) -> bool:

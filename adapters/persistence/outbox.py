@@ -11,6 +11,7 @@ from sqlmodel import Session
 from adapters.persistence.tables import OutboundMessage
 
 T = OutboundMessage.__table__  # type: ignore[attr-defined]
+_ADD = insert(T).returning(T.c.id)  # built once: this runs for nearly every message
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,7 @@ def add(session: Session, *, kind: str, purpose_key: str | None, mail_from: str,
         subject: str, body: str, message_id: str, now: datetime, headers: dict[str, str] | None = None,
         bcc: list[str] | None = None, inbound_message_id: int | None = None,
         ticket_id: int | None = None, attach_original: bool = False) -> int:
-    return session.execute(insert(T).returning(T.c.id), {
+    return session.connection().execute(_ADD, {
         "kind": kind, "purpose_key": purpose_key, "mail_from": mail_from, "to_addresses": to,
         "bcc_addresses": bcc or [], "recipient_key": to[0].lower() if to else None,
         "subject": subject, "body": body, "headers": headers or {}, "message_id": message_id,

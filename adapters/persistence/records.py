@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, or_, select, update
 from sqlmodel import Session, SQLModel
 
 from adapters.mail.files import ExtractedAttachment
+from adapters.persistence.types import UTCDateTime
 from adapters.persistence.tables import (
     Account,
     Asset,
@@ -135,26 +136,35 @@ def check_ticket_links(session: Session, account_id: int | None, contact_id: int
             raise InvalidInput(f"contact {contact_id} does not belong to account {account_id}")
 
 
+# Built once: these run for nearly every inbound message.
+_TICKETS, _DOCUMENTS = Ticket.__table__, Document.__table__  # type: ignore[attr-defined]
+_INSERT_TICKET = insert(_TICKETS).returning(_TICKETS.c.id)
+_INSERT_DOCUMENT = insert(_DOCUMENTS).returning(_DOCUMENTS.c.id)
+_INSERT_ATTACHMENT = insert(Attachment.__table__)  # type: ignore[attr-defined]
+_TOUCH = (update(_TICKETS).where(_TICKETS.c.id == bindparam("ticket"))
+          .values(updated_at=bindparam("now", type_=UTCDateTime())))
+_REOPEN = _TOUCH.values(status="open")
+
+
+def insert_ticket(session: Session, values: dict[str, Any]) -> int:
+    return int(session.connection().execute(_INSERT_TICKET, values).scalar_one())
+
+
 def touch_ticket(session: Session, ticket_id: int, now: datetime, *, reopen: bool) -> None:
-    values: dict[str, Any] = {"updated_at": now}
-    if reopen:
-        values["status"] = "open"
-    session.execute(update(Ticket).where(Ticket.id == ticket_id).values(**values))
+    session.connection().execute(_REOPEN if reopen else _TOUCH, {"ticket": ticket_id, "now": now})
 
 
 def add_document(session: Session, values: dict[str, Any],
                  attachments: Sequence[ExtractedAttachment]) -> int:
-    document = Document(**values)
-    session.add(document)
-    session.flush()
-    assert document.id is not None
+    connection = session.connection()
+    document_id = int(connection.execute(_INSERT_DOCUMENT, values).scalar_one())
     if attachments:
-        session.execute(Attachment.__table__.insert(), [  # type: ignore[attr-defined]
-            {"document_id": document.id, "filename": a.filename, "content_type": a.content_type,
+        connection.execute(_INSERT_ATTACHMENT, [
+            {"document_id": document_id, "filename": a.filename, "content_type": a.content_type,
              "size": len(a.data), "content_id": a.content_id, "inline": a.inline, "data": a.data}
             for a in attachments
         ])
-    return document.id
+    return document_id
 
 
 def documents_of(session: Session, ticket_id: int, *, limit: int, offset: int

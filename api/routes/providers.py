@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response, Security
@@ -49,8 +49,8 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody} for code in (*codes, 413, 502, 503)}
 
 
-def _provider(name: str) -> Callable[[Request], None]:
-    def tag(request: Request) -> None:
+def _provider(name: str) -> Callable[[Request], Awaitable[None]]:
+    async def tag(request: Request) -> None:
         request.state.provider = name  # read by the error handler (PROVIDER_STATUS)
     return tag
 
@@ -151,10 +151,10 @@ async def inbound_brevo(request: Request, container: ContainerDep, kit: KitDep) 
 
 # --- SparkPost: the relay webhook's auth_token, else HTTP Basic -----------------------------------
 
-def _sparkpost_auth(container: ContainerDep,
-                    credentials: Annotated[HTTPBasicCredentials | None, Security(_basic)]) -> None:
+async def _sparkpost_auth(container: ContainerDep,
+                          credentials: Annotated[HTTPBasicCredentials | None, Security(_basic)]) -> None:
     if not container.settings.sparkpost_webhook_token:
-        require_inbound_basic(container, credentials)
+        await require_inbound_basic(container, credentials)
 
 
 @router.post("/inbound/sparkpost", response_model=IngestBatch, responses=_errors(400, 401),

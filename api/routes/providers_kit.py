@@ -77,6 +77,6 @@ def install(app: FastAPI, ports: ProviderPorts | None = None) -> ProviderKit:
     return kit
 
 
-def provider_kit(request: Request) -> ProviderKit:
+async def provider_kit(request: Request) -> ProviderKit:
     kit = getattr(request.app.state, "provider_kit", None)
     return kit if kit is not None else install(request.app)

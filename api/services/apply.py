@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import Message
-from functools import cached_property
 
 from sqlmodel import Session
 
 from adapters.mail.compose import new_message_id
-from adapters.mail.documents import ExtractedDocument, extract_document
+from adapters.mail.documents import ExtractedDocument
 from adapters.persistence import outbox, records
 from adapters.persistence.inbox import Claimed
-from adapters.persistence.tables import Ticket
 from adapters.xml.render import render_response
 from adapters.xml.store import Origin
 from api.services.runtime_config import ConnectorState
@@ -36,17 +33,11 @@ This is an automatic message.
 """
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class ParsedMessage:
     claimed: Claimed
-    raw: bytes
-    msg: Message
     view: MessageView
-
-    @cached_property
-    def document(self) -> ExtractedDocument:
-        """Bodies and attachments, extracted only when the message is filed."""
-        return extract_document(self.msg)
+    document: ExtractedDocument
 
 
 def apply(session: Session, decision: Decision, parsed: ParsedMessage, state: ConnectorState,
@@ -74,16 +65,14 @@ def apply(session: Session, decision: Decision, parsed: ParsedMessage, state: Co
 def _create_ticket(session: Session, decision: CreateTicket, parsed: ParsedMessage,
                    state: ConnectorState, now: datetime) -> int:
     view = parsed.view
-    ticket = Ticket(account_id=decision.account_id, contact_id=decision.contact_id,
-                    subject=view.subject or "(no subject)",
-                    description=parsed.document.reply_text or parsed.document.text,
-                    status="open", source="email", created_at=now, updated_at=now)
-    session.add(ticket)
-    session.flush()
-    assert ticket.id is not None
-    _file(session, parsed, ticket.id, DocumentKind.CUSTOMER_EMAIL, now)
+    ticket_id = records.insert_ticket(session, {
+        "account_id": decision.account_id, "contact_id": decision.contact_id,
+        "subject": view.subject or "(no subject)",
+        "description": parsed.document.reply_text or parsed.document.text,
+        "status": "open", "source": "email", "created_at": now, "updated_at": now})
+    _file(session, parsed, ticket_id, DocumentKind.CUSTOMER_EMAIL, now)
     if decision.acknowledge and view.from_address:
-        number = format_ticket_number(ticket.id)
+        number = format_ticket_number(ticket_id)
         name = f" {view.from_name}" if view.from_name else ""
         headers = {
             "Auto-Submitted": "auto-replied",  # RFC 3834 §5: we are an automatic responder
@@ -98,8 +87,8 @@ def _create_ticket(session: Session, decision: CreateTicket, parsed: ParsedMessa
                    subject=f"[Ticket #{number}] {view.subject or '(no subject)'}",
                    body=ACK_BODY.format(name=name, number=number, subject=view.subject or ""),
                    headers=headers, message_id=new_message_id(state.message_id_domain, "ack"),
-                   inbound_message_id=parsed.claimed.id, ticket_id=ticket.id, now=now)
-    return ticket.id
+                   inbound_message_id=parsed.claimed.id, ticket_id=ticket_id, now=now)
+    return ticket_id
 
 
 def _file(session: Session, parsed: ParsedMessage, ticket_id: int, kind: DocumentKind,

@@ -1,7 +1,9 @@
 """Delivering the outbox over SMTP: retries with exponential backoff, then `failed`.
 
-Each mail is claimed with a lease, and recorded as sent at the commit point inside the SMTP
-transaction (see adapters/mail/smtp.py), so a crash at any moment never sends it twice.
+Each mail is claimed with a lease and recorded as handed over at the commit point inside the
+SMTP transaction (see adapters/mail/smtp.py), so a crash at any moment never sends it twice.
+The server's acceptance is recorded with the next mail's commit (one commit per mail); after a
+crash, a mail accepted but not yet recorded shows as sent and unconfirmed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import logging
 import smtplib
 from datetime import timedelta
+
+from sqlmodel import Session
 
 from adapters.mail.compose import OutgoingMail, compose
 from adapters.mail.smtp import SendFailed, SmtpConnection, SmtpMailer
@@ -30,9 +34,10 @@ class OutboxSender:
         self._mailer = mailer
         self._settings = settings
         self._metrics = metrics
+        self._accepted: list[tuple[DueMail, str | None]] = []  # accepted, not yet recorded
 
     def run_once(self, limit: int = 10) -> int:
-        with self._db.writing() as session:
+        with self._db.writing(durable=False) as session:
             due = outbox.claim_due(session, limit=limit, now=utcnow(),
                                    lease_seconds=self._settings.lease_seconds,
                                    skip_locked=not self._db.is_sqlite)
@@ -52,13 +57,27 @@ class OutboxSender:
             # Our lease ran out and another worker claimed the mail: it sends it, not us. The
             # rest of our batch returns to the queue when its lease runs out.
             log.warning("outbound mail claim lost to another worker; batch abandoned")
+        finally:
+            if self._accepted:
+                with self._db.writing(durable=False) as session:
+                    self._record_accepted(session)
         return len(due)
+
+    def _record_accepted(self, session: Session) -> None:
+        now = utcnow()
+        for mail, note in self._accepted:
+            outbox.mark_sent(session, mail, now, note=note)
+            self._metrics_sent(mail, "sent")
+        self._accepted.clear()
 
     def _send(self, connection: SmtpConnection, mail: DueMail, original: bytes | None) -> None:
         data = compose(_outgoing(mail), original=original, allow_8bit=connection.supports_8bit)
 
         def record_handed_over() -> None:
+            # One commit per mail: the mails the server already accepted are recorded as sent
+            # in the same transaction that records this one as handed over.
             with self._db.writing() as session:
+                self._record_accepted(session)
                 if not outbox.mark_handed_over(session, mail):
                     raise _ClaimLost
 
@@ -73,10 +92,7 @@ class OutboxSender:
             if _is_connection_error(exc):
                 raise
             return
-        note = f"sent, but refused for: {', '.join(refused)}" if refused else None
-        with self._db.writing() as session:
-            outbox.mark_sent(session, mail, utcnow(), note=note)
-        self._metrics_sent(mail, "sent")
+        self._accepted.append((mail, f"sent, but refused for: {', '.join(refused)}" if refused else None))
 
     def _failed(self, mail: DueMail, error: SendFailed) -> None:
         now = utcnow()

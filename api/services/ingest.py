@@ -27,6 +27,8 @@ from adapters.persistence import inbox
 from adapters.persistence.db import Database
 from adapters.persistence.inbox import PreparedDelivery, Stored
 from adapters.persistence.types import utcnow
+from api.observability import Metrics, handling
+from api.services.loops import name_os_thread
 from domain.dedupe import dedupe_keys
 
 log = logging.getLogger(__name__)
@@ -50,9 +52,10 @@ class _Job:
 
 class IngestWriter:
     def __init__(self, db: Database, *, backup_dir: Path | None = None,
-                 on_stored: Callable[[], None] = lambda: None,
+                 on_stored: Callable[[], None] = lambda: None, metrics: Metrics | None = None,
                  max_batch: int = 64, max_batch_bytes: int = 16 * 1024 * 1024) -> None:
         self._db = db
+        self._metrics = metrics
         self._backup_dir = backup_dir
         self._on_stored = on_stored
         self._max_batch = max_batch
@@ -91,6 +94,7 @@ class IngestWriter:
         return future
 
     def _run(self) -> None:
+        name_os_thread("ingest-writer")
         while True:
             job = self._queue.get()
             if job is None:
@@ -135,6 +139,13 @@ class IngestWriter:
     def _after_commit(self, batch: list[_Job], results: list[Stored]) -> None:
         if any(r.status == "queued" for r in results):
             self._on_stored()
+        for job, result in zip(batch, results, strict=True):
+            with handling(result.id):
+                log.debug("stored (%s, %s bytes, %s)", job.item.delivery.source,
+                          len(job.item.delivery.raw), result.status)
+            if self._metrics is not None:
+                self._metrics.received.labels(source=job.item.delivery.source,
+                                              status=result.status).inc()
         if self._backup_dir is None:
             return
         for job, result in zip(batch, results, strict=True):

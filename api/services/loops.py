@@ -37,6 +37,7 @@ class BackgroundLoop:
             self._thread = None
 
     def _run(self) -> None:
+        name_os_thread(self.name)
         while not self._stop.is_set():
             self._wake.clear()
             try:
@@ -47,3 +48,14 @@ class BackgroundLoop:
                 continue
             if not busy:
                 self._wake.wait(self._idle_seconds)
+
+
+def name_os_thread(name: str) -> None:
+    """Show the thread's name to the OS too (top -H, /proc/<pid>/task/*/comm), on Linux."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass

@@ -321,3 +321,42 @@ class TestDocuments:
         assert message["subject"] == "Müller"
         document = api.get(f"/api/v1/tickets/{message['ticket_number']}/documents")["items"][0]
         assert "Grüße aus Köln" in document["text"]
+
+
+class TestFailures:
+    def test_a_message_that_fails_to_apply_fails_alone_and_can_be_reprocessed(
+            self, api: Api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        import api.services.processing as processing
+
+        real_apply = processing.apply
+
+        def apply_failing_on_poison(session, decision, item, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if item.view.subject == "poison":
+                raise RuntimeError("simulated bug while filing")
+            return real_apply(session, decision, item, *args, **kwargs)
+
+        real_lookup = processing.SqlDirectory.is_own_message_id
+
+        def lookup_failing_in_the_database(directory, message_id):  # type: ignore[no-untyped-def]
+            if message_id.startswith("bad-sql"):  # a database error must not spoil the batch
+                from sqlalchemy import text
+                directory._connection.execute(text("SELECT * FROM no_such_table"))
+            return real_lookup(directory, message_id)
+
+        monkeypatch.setattr(processing, "apply", apply_failing_on_poison)
+        monkeypatch.setattr(processing.SqlDirectory, "is_own_message_id", lookup_failing_in_the_database)
+        api.account("Acme", email="acme.example")
+        api.patch("/api/v1/connector", {"status": "off"})  # so all three share one batch
+        subjects = ("before", "poison", "bad sql", "after")
+        ids = [api.send(make_email(subject=s, message_id=f"<{s.replace(' ', '-')}@acme.example>"))["id"]
+               for s in subjects]
+        api.patch("/api/v1/connector", {"status": "on"})
+        before, poison, bad_sql, after = (api.processed(i) for i in ids)
+
+        assert (before["outcome"], after["outcome"]) == ("ticket_created", "ticket_created")
+        assert poison["status"] == "failed" and "simulated bug while filing" in poison["error"]
+        assert bad_sql["status"] == "failed" and "no_such_table" in bad_sql["error"]
+        assert api.get("/api/v1/tickets")["total"] == 2  # nothing of the failed ones was kept
+        monkeypatch.setattr(processing, "apply", real_apply)
+        api.post(f"/api/v1/inbound-messages/{poison['id']}/reprocess", status=200)
+        assert api.processed(poison["id"])["outcome"] == "ticket_created"

@@ -148,3 +148,9 @@ def test_a_message_above_the_message_limit_is_413_while_the_json_around_it_may_b
         refused = post_postmark(hooks, too_big, with_raw=True, message_id="pm-2")
         assert refused.status_code == 413
         assert json.loads(client.get("/api/v1/inbound-messages", headers=hooks.headers).text)["total"] == 1
+
+
+def test_sparkpost_without_a_token_setting_requires_the_basic_credentials(api) -> None:  # type: ignore[no-untyped-def]
+    response = api.client.post("/inbound/sparkpost", json=[], headers={"Content-Type": "application/json"})
+    assert response.status_code == 401
+    assert api.get("/api/v1/inbound-messages")["total"] == 0

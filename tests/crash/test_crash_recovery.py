@@ -40,7 +40,11 @@ def message_mix() -> list[bytes]:
 
 def test_killing_web_and_workers_loses_nothing_and_duplicates_nothing(
         tmp_path: Path, smtp: SmtpSink, database_url: str) -> None:
+    # Every kill interrupts up to two batches; this test kills far more often than any real
+    # deployment, so the "interrupted too often: failed" guard against poison messages is set
+    # out of its reach here (it has its own test in tests/adapters/test_persistence.py).
     env = connector_env(database_url, tmp_path / "data", smtp.port, lease_seconds=2,
+                        max_processing_attempts=50,
                         poll_seconds=0.1, outbox_retry_base_seconds=0.2,
                         acknowledgements_per_hour=1000, batch_size=8,
                         inline_worker=str(BACKEND == "sqlite").lower())
@@ -80,7 +84,7 @@ def test_killing_web_and_workers_loses_nothing_and_duplicates_nothing(
     while pending and rounds < 50:  # like a provider: retry what was not acknowledged
         rounds += 1
         client = LoadClient(port, connections=6)
-        results = client.post_all([messages[i] for i in pending])
+        results = client.post_all([messages[i] for i in pending], rate=80)
         retry = []
         for sent in results:
             index = pending[sent.index]
@@ -91,10 +95,11 @@ def test_killing_web_and_workers_loses_nothing_and_duplicates_nothing(
         pending = retry
         if pending:
             time.sleep(0.5)
+    while kills["worker"] < 5:  # keep killing workers while they work off the queue
+        time.sleep(0.2)
     stop.set()
     chaos_thread.join()
     assert not pending, f"{len(pending)} messages never acknowledged"
-    assert kills["worker"] >= 3, kills
 
     if not server.alive:
         server = web(env, port, tmp_path / "web.log").start()
@@ -109,8 +114,18 @@ def test_killing_web_and_workers_loses_nothing_and_duplicates_nothing(
                                     "WHERE status IN ('pending', 'sending')")).scalar()
         return busy == 0 and unsent == 0
 
+    def state() -> str:
+        with engine.connect() as c:
+            inbound = c.execute(text("SELECT status, count(*) FROM inbound_message GROUP BY status")).all()
+            outbound = c.execute(text("SELECT status, count(*) FROM outbound_message GROUP BY status")).all()
+        logs = "".join(p.read_text()[-1500:] for p in tmp_path.glob("*.log"))
+        return f"inbound {inbound}, outbound {outbound}; logs: {logs}"
+
     try:
-        wait_until(settled, timeout=120, interval=0.5)
+        try:
+            wait_until(settled, timeout=120, interval=0.5)
+        except AssertionError:
+            raise AssertionError(f"did not settle: {state()}") from None
         with engine.connect() as c:
             rows = c.execute(text("SELECT id, message_id, status, outcome FROM inbound_message")).all()
             tickets = c.execute(text("SELECT count(*) FROM ticket")).scalar()

@@ -20,15 +20,15 @@ class FakeDirectory:
     def add_account(self, account_id: int, name: str, *keys: str, contact_id: int | None = None) -> None:
         for key in keys:
             via = "contact" if contact_id else "email"
-            self.holders.setdefault(key, []).append(AccountMatch(account_id, name, contact_id, via))
+            self.holders.setdefault(key, []).append(AccountMatch(account_id, name, contact_id, via, key))
 
     def add_ticket(self, ticket_id: int, account_id: int = 1, status: str = "open") -> TicketRef:
         ticket = TicketRef(ticket_id, format_ticket_number(ticket_id), account_id, status)
         self.tickets[ticket_id] = ticket
         return ticket
 
-    def accounts_holding(self, key: str) -> Sequence[AccountMatch]:
-        return self.holders.get(key, [])
+    def accounts_holding(self, keys: Sequence[str]) -> Sequence[AccountMatch]:
+        return [match for key in keys for match in self.holders.get(key, [])]
 
     def active_employee(self, address: str) -> EmployeeRef | None:
         return self.employees.get(address)

@@ -1,0 +1,116 @@
+"""Reading messages in a child process, each message under a time limit.
+
+Two reasons. A hostile or pathological message cannot be interrupted inside a thread, but a
+child process can be killed: the message fails with a clear error and the worker goes on
+(Zammad's 180 s per-message limit, done properly). And parsing, the biggest CPU cost of
+processing, runs beside the web process instead of competing with it for the GIL: the worker
+hands the reader the next batch, applies the previous one meanwhile, then collects.
+
+A plain pipe to one long-lived child, driven from the worker thread itself (a
+multiprocessing.Pool adds three helper threads to the web process, whose GIL hand-offs cost
+more CPU than the pickling they do). One batch at a time is in the child, sent as one message
+and answered message by message, so neither side can block the other on a full pipe.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from adapters.mail.reading import ReadMessage, read_or_error
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadJob:
+    key: int
+    raw: bytes
+    envelope_from: str | None
+
+
+def _serve(connection: Connection, xml_enabled: bool) -> None:
+    """The child: for each batch it is sent, send back one result per message, in order."""
+    while True:
+        try:
+            batch = connection.recv()
+        except EOFError:
+            return
+        for raw, envelope_from in batch:
+            connection.send(read_or_error(raw, envelope_from, xml_enabled))
+
+
+class MessageReader:
+    """`processes=0` reads in the calling thread (no time limit; for tools and tests)."""
+
+    def __init__(self, *, processes: int, time_limit: float, xml_enabled: bool) -> None:
+        self.in_child = processes > 0
+        self.time_limit = time_limit
+        self.xml_enabled = xml_enabled
+        self._child: Any = None
+        self._pipe: Connection | None = None
+        self._sent: list[ReadJob] | None = None  # the batch in the child, not yet collected
+
+    def submit(self, jobs: list[ReadJob]) -> None:
+        """Start reading a batch (collect it before submitting another)."""
+        if self._sent is not None:
+            raise RuntimeError("collect the batch being read before submitting another")
+        self._sent = jobs
+        if self.in_child and jobs:
+            self._send(jobs)
+
+    def collect(self) -> dict[int, ReadMessage | str]:
+        """Each job's ReadMessage, or the text of the error that stopped it."""
+        jobs, self._sent = self._sent or [], None
+        if not self.in_child:
+            return {j.key: read_or_error(j.raw, j.envelope_from, self.xml_enabled) for j in jobs}
+        results: dict[int, ReadMessage | str] = {}
+        for index, job in enumerate(jobs):
+            if self._pipe is None:  # the child was killed on an earlier message: a new one
+                self._send(jobs[index:])
+            assert self._pipe is not None
+            try:
+                if self._pipe.poll(self.time_limit):
+                    results[job.key] = self._pipe.recv()
+                    continue
+                results[job.key] = (f"reading the message took longer than {self.time_limit:g} s "
+                                    "(the limit per message); it was stopped")
+                log.error("inbound message %s exceeded the reading time limit", job.key)
+            except (EOFError, OSError) as exc:  # the child died (out of memory, a crash)
+                results[job.key] = f"the reader process failed on this message: {exc!r}"
+            self._kill()
+        return results
+
+    def read_all(self, jobs: list[ReadJob]) -> dict[int, ReadMessage | str]:
+        self.submit(jobs)
+        return self.collect()
+
+    def close(self) -> None:
+        self._sent = None
+        self._kill()
+
+    def _send(self, jobs: list[ReadJob]) -> None:
+        if self._pipe is None:
+            # forkserver: never fork the threaded web process itself; the child starts from a
+            # clean server process that has imported the parsing modules once.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["adapters.mail.reading"])
+            ours, theirs = context.Pipe(duplex=True)
+            self._child = context.Process(target=_serve, args=(theirs, self.xml_enabled),
+                                          name="message-reader", daemon=True)
+            self._child.start()
+            theirs.close()
+            self._pipe = ours
+        self._pipe.send([(job.raw, job.envelope_from) for job in jobs])
+
+    def _kill(self) -> None:
+        if self._child is not None:
+            self._child.kill()
+            self._child.join()
+            self._child = None
+        if self._pipe is not None:
+            self._pipe.close()
+            self._pipe = None

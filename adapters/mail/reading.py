@@ -1,0 +1,43 @@
+"""Reading a stored message for processing: the view the rules need and the document a
+filing keeps. Runs in a reader process (see reader_pool.py), so it is a plain function of bytes."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, replace
+
+from adapters.mail.documents import ExtractedDocument, extract_document
+from adapters.mail.headers import parse_message
+from adapters.mail.view import message_view
+from adapters.xml.extract import transactions_in
+from domain.model import MessageView
+
+
+@dataclass(frozen=True, slots=True)
+class ReadMessage:
+    view: MessageView
+    document: ExtractedDocument
+
+
+def read_message(raw: bytes, envelope_from: str | None, xml_enabled: bool) -> ReadMessage:
+    msg = parse_message(raw)
+    view = message_view(msg, envelope_from=envelope_from)
+    if xml_enabled:
+        # Only while the API is on: otherwise XML in a message is just text (SPEC §2 step 3).
+        view = replace(view, xml=transactions_in(msg))
+    return ReadMessage(view, extract_document(msg))
+
+
+def read_or_error(raw: bytes, envelope_from: str | None, xml_enabled: bool) -> ReadMessage | str:
+    """The same, with an error returned as text: bad input is data, not an exception."""
+    try:
+        return read_message(raw, envelope_from, xml_enabled)
+    except Exception as exc:
+        return error_text(exc)
+
+
+def error_text(exc: BaseException) -> str:
+    """An exception as one line for the processing log: type, message, and where it arose."""
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    place = f" at {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno}" if where else ""
+    return f"{type(exc).__name__}: {exc}{place}"
