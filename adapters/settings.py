@@ -47,6 +47,8 @@ class Settings(BaseSettings):
 
     acknowledge_new_tickets: bool = True
     acknowledgements_per_hour: int = Field(default=5, ge=0)
+    forwards_per_sender_per_hour: int = Field(default=30, ge=0)
+    undeliverable_days: int = Field(default=30, ge=0)  # no automatic mail after a hard bounce
     ticket_subject_pattern: str | None = None
     max_message_bytes: int = Field(default=40 * MiB, gt=0)
 

@@ -243,6 +243,7 @@ class OutboundMessagePublic(BaseModel):
     message_id: str
     created_at: datetime
     sent_at: datetime | None
+    bounced_at: datetime | None = None
 
 
 class IngestResponse(BaseModel):
@@ -260,6 +261,8 @@ class ConnectorPublic(BaseModel):
     from_address: str
     acknowledge_new_tickets: bool
     acknowledgements_per_hour: int
+    forwards_per_sender_per_hour: int
+    undeliverable_days: int
     xml_api_enabled: bool
     queued_messages: int
     outbox_backlog: int
@@ -267,13 +270,16 @@ class ConnectorPublic(BaseModel):
 
 class ConnectorUpdate(_Patch):
     _not_null = ("status", "public_address", "support_team_address", "from_address",
-                 "acknowledge_new_tickets", "acknowledgements_per_hour")
+                 "acknowledge_new_tickets", "acknowledgements_per_hour",
+                 "forwards_per_sender_per_hour", "undeliverable_days")
     status: Literal["on", "off"] | None = None
     public_address: str | None = None
     support_team_address: str | None = None
     from_address: str | None = None
     acknowledge_new_tickets: bool | None = None
     acknowledgements_per_hour: int | None = Field(default=None, ge=0, le=10_000)
+    forwards_per_sender_per_hour: int | None = Field(default=None, ge=0, le=100_000)
+    undeliverable_days: int | None = Field(default=None, ge=0, le=3650)
 
     _check_addresses = field_validator("public_address", "support_team_address",
                                        "from_address")(_address)

@@ -1,4 +1,4 @@
-"""Whether a new ticket may be acknowledged to its sender."""
+"""Limits on what we send automatically: acknowledgements and forwards."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ def acknowledgement_refusal(view: MessageView, policy: Policy, directory: Direct
         return f"not acknowledged: {automatic}"
     if not view.from_address or view.from_address in policy.own_addresses:
         return "not acknowledged: no sender, or the sender is our own address"
+    if policy.now is not None:
+        bounced = directory.undeliverable(view.from_address, policy.now)
+        if bounced:
+            return f"not acknowledged: mail to {view.from_address} bounced recently ({bounced})"
     if policy.now is not None and policy.acknowledgements_per_hour >= 0:
         sent = directory.acknowledgements_since(view.from_address, policy.now - timedelta(hours=1))
         if sent >= policy.acknowledgements_per_hour:
@@ -30,3 +34,18 @@ def acknowledgement_refusal(view: MessageView, policy: Policy, directory: Direct
                 f"in the last hour (limit {policy.acknowledgements_per_hour})"
             )
     return None
+
+
+def forward_limit(view: MessageView, policy: Policy, directory: Directory) -> str | None:
+    """Why no more mail from this sender may be forwarded this hour, or None.
+
+    Header checks never catch every auto-responder ("bounce detection can not be 100%
+    reliable", FreeScout); a cap on forwards per sender stops what slips through.
+    """
+    if policy.now is None or not view.from_address or policy.forwards_per_sender_per_hour < 0:
+        return None
+    sent = directory.forwards_since(view.from_address, policy.now - timedelta(hours=1))
+    if sent < policy.forwards_per_sender_per_hour:
+        return None
+    return (f"forward suppressed: {sent} mails from {view.from_address} already forwarded in the "
+            f"last hour (limit {policy.forwards_per_sender_per_hour})")

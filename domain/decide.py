@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from domain.acknowledgements import acknowledgement_refusal
+from dataclasses import replace
+
+from domain.acknowledgements import acknowledgement_refusal, forward_limit
+from domain.bounces import bounce_decision
 from domain.automation import automated_email
 from domain.decisions import CreateTicket, Decision, FileReply, Forward, Ignore
 from domain.guards import is_bounce, is_loop, is_own_mail
@@ -14,7 +17,7 @@ from domain.xml_api import xml_transaction
 
 
 def decide(view: MessageView, directory: Directory, policy: Policy) -> Decision:
-    return (
+    decision = (
         guard(view, directory, policy)
         or automated_email(view, directory, policy)
         or xml_transaction(view, directory, policy)
@@ -25,6 +28,23 @@ def decide(view: MessageView, directory: Directory, policy: Policy) -> Decision:
             reason=_unrecognized_reason(view),
         )
     )
+    return limit_forwards(decision, view, directory, policy)
+
+
+def limit_forwards(decision: Decision, view: MessageView, directory: Directory,
+                   policy: Policy) -> Decision:
+    """The outcome stands, but past the hourly limit for this sender nothing is forwarded."""
+    forwarding = (isinstance(decision, Forward) and decision.send) or (
+        isinstance(decision, FileReply) and decision.forward)
+    if not forwarding:
+        return decision
+    refusal = forward_limit(view, policy, directory)
+    if refusal is None:
+        return decision
+    reason = f"{decision.reason}; {refusal}"
+    if isinstance(decision, Forward):
+        return replace(decision, send=False, reason=reason)
+    return replace(decision, forward=False, reason=reason)
 
 
 def guard(view: MessageView, directory: Directory, policy: Policy) -> Decision | None:
@@ -38,7 +58,7 @@ def guard(view: MessageView, directory: Directory, policy: Policy) -> Decision |
         return Ignore(outcome=Outcome.IGNORED_LOOP, reason=f"ignored as a mail loop: {loop}")
     bounce = is_bounce(view)
     if bounce:
-        return Ignore(outcome=Outcome.BOUNCE, reason=f"bounce: {bounce}")
+        return bounce_decision(view, directory, bounce)
     return None
 
 

@@ -19,11 +19,15 @@ class Ignore(Decision):
     """Nothing is filed and nothing is sent (loops, our own mail, bounces)."""
 
     bounced_outbound_message_id: str | None = None
+    undeliverable: tuple[str, ...] = ()
+    diagnostic: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Forward(Decision):
     """Forward the untouched original to the internal support team."""
+
+    send: bool = True  # False when the hourly limit of forwards for this sender is reached
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

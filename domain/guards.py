@@ -9,8 +9,6 @@ import re
 
 from domain.model import MessageView, Policy
 
-OWN_HEADER = "x-email-connector-outcome"
-
 # Role addresses that never read replies (Zammad's default regex, widened).
 _NO_REPLY_LOCAL = re.compile(
     r"^(mailer-daemon|postmaster|abuse|root|no[-_.]?reply|do[-_.]?not[-_.]?reply|"
@@ -30,8 +28,6 @@ def is_own_mail(view: MessageView, policy: Policy, sent_by_us: bool) -> str | No
         return f"Message-ID {view.message_id} is one we sent"
     if view.from_address and view.from_address in policy.own_addresses:
         return f"sender {view.from_address} is the connector's own address"
-    if view.has_header(OWN_HEADER):
-        return "it carries our own X-Email-Connector-Outcome header"
     return None
 
 

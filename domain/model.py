@@ -40,6 +40,23 @@ class DocumentKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What a bounce says (RFC 3464 delivery status, or a best reading of an older one)."""
+
+    action: str | None = None  # failed | delayed | delivered | relayed | expanded
+    status: str | None = None  # an RFC 3463 code such as 5.1.1
+    recipients: tuple[str, ...] = ()  # the addresses that could not be reached
+    diagnostic: str = ""
+    message_ids: tuple[str, ...] = ()  # Message-IDs of the mail that bounced, if readable
+
+    @property
+    def permanent(self) -> bool:
+        if self.status:
+            return self.status.startswith("5")
+        return self.action == "failed"
+
+
+@dataclass(frozen=True, slots=True)
 class MessageView:
     """The parts of an inbound message the rules look at: headers, and (only when the XML API
     is on) the XML transactions its body or attachments hold. Other body text is not needed."""
@@ -58,6 +75,7 @@ class MessageView:
     return_path: str | None = None
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
     xml: tuple[XmlTransaction, ...] | None = field(default=None, hash=False, compare=False)
+    delivery_report: DeliveryReport | None = field(default=None, hash=False, compare=False)
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -77,6 +95,7 @@ class Policy:
     ticket_pattern: re.Pattern[str]
     acknowledge_new_tickets: bool = True
     acknowledgements_per_hour: int = 5
+    forwards_per_sender_per_hour: int = 30
     now: datetime | None = None
     # The enabled automated-email rules (SPEC §2 step 2), in position order; read per batch.
     automation_rules: tuple[AutomationRule, ...] = ()

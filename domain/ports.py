@@ -38,6 +38,14 @@ class Directory(Protocol):
         """How many acknowledgements were queued to `address` since `since`."""
         ...
 
+    def forwards_since(self, address: str, since: datetime) -> int:
+        """How many mails from `address` were forwarded to the support team since `since`."""
+        ...
+
+    def undeliverable(self, address: str, now: datetime) -> str | None:
+        """Why mail to `address` is not sent now (a recent permanent bounce), or None."""
+        ...
+
     def accounts_by_field(self, field: str, keys: Sequence[str]) -> Sequence[FieldMatch]:
         """Accounts whose `field` (name, account_number, external_id or id) equals one of `keys`
 

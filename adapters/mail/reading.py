@@ -7,6 +7,7 @@ import traceback
 from dataclasses import dataclass, replace
 
 from adapters.mail.documents import ExtractedDocument, extract_document
+from adapters.mail.dsn import delivery_report
 from adapters.mail.headers import parse_message
 from adapters.mail.view import message_view
 from adapters.xml.extract import transactions_in
@@ -25,6 +26,9 @@ def read_message(raw: bytes, envelope_from: str | None, xml_enabled: bool) -> Re
     if xml_enabled:
         # Only while the API is on: otherwise XML in a message is just text (SPEC §2 step 3).
         view = replace(view, xml=transactions_in(msg))
+    report = delivery_report(msg)
+    if report is not None:
+        view = replace(view, delivery_report=report)
     return ReadMessage(view, extract_document(msg))
 
 

@@ -19,6 +19,7 @@ from adapters.persistence.tables import (
     HistoryNote,
     OutboundMessage,
     Ticket,
+    UndeliverableAddress,
 )
 from adapters.persistence.types import UTCDateTime
 from domain import model
@@ -68,6 +69,14 @@ _TICKETS_OF_OWN_IDS = (
     .where(_O.c.message_id.in_(bindparam("ids", expanding=True)), _O.c.ticket_id.is_not(None))
 )
 _OWN_MESSAGE_ID = select(_O.c.id).where(_O.c.message_id == bindparam("id")).limit(1)
+_U = UndeliverableAddress.__table__  # type: ignore[attr-defined]
+_FORWARDS_SINCE = (
+    select(func.count()).select_from(_O)
+    .where(_O.c.origin_key == bindparam("address"), _O.c.kind == "forward",
+           _O.c.created_at >= bindparam("since", type_=UTCDateTime()))
+)
+_UNDELIVERABLE = select(_U.c.reason, _U.c.until).where(
+    _U.c.address == bindparam("address"), _U.c.until > bindparam("now", type_=UTCDateTime()))
 _ACKNOWLEDGEMENTS_SINCE = (
     select(func.count()).select_from(_O)
     .where(_O.c.recipient_key == bindparam("address"), _O.c.kind == "acknowledgement",
@@ -112,6 +121,13 @@ class SqlDirectory:
 
     def acknowledgements_since(self, address: str, since: datetime) -> int:
         return int(self._rows(_ACKNOWLEDGEMENTS_SINCE, address=address, since=since)[0][0])
+
+    def forwards_since(self, address: str, since: datetime) -> int:
+        return int(self._rows(_FORWARDS_SINCE, address=address, since=since)[0][0])
+
+    def undeliverable(self, address: str, now: datetime) -> str | None:
+        rows = self._rows(_UNDELIVERABLE, address=address, now=now)
+        return rows[0][0] if rows else None
 
     def accounts_by_field(self, field: str, keys: Sequence[str]) -> Sequence[FieldMatch]:
         if field == "id":

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, update
 from sqlmodel import Session
 
-from adapters.persistence.tables import OutboundMessage
+from adapters.persistence.tables import OutboundMessage, UndeliverableAddress
 
 T = OutboundMessage.__table__  # type: ignore[attr-defined]
 _ADD = insert(T).returning(T.c.id)  # built once: this runs for nearly every message
@@ -33,15 +33,29 @@ class DueMail:
 def add(session: Session, *, kind: str, purpose_key: str | None, mail_from: str, to: list[str],
         subject: str, body: str, message_id: str, now: datetime, headers: dict[str, str] | None = None,
         bcc: list[str] | None = None, inbound_message_id: int | None = None,
-        ticket_id: int | None = None, attach_original: bool = False) -> int:
+        ticket_id: int | None = None, attach_original: bool = False,
+        origin: str | None = None) -> int:
     return session.connection().execute(_ADD, {
         "kind": kind, "purpose_key": purpose_key, "mail_from": mail_from, "to_addresses": to,
         "bcc_addresses": bcc or [], "recipient_key": to[0].lower() if to else None,
         "subject": subject, "body": body, "headers": headers or {}, "message_id": message_id,
         "attach_original": attach_original, "inbound_message_id": inbound_message_id,
         "ticket_id": ticket_id, "status": "pending", "attempts": 0, "next_attempt_at": now,
-        "created_at": now,
+        "created_at": now, "origin_key": origin,
     }).scalar_one()
+
+
+def mark_bounced(session: Session, message_id: str, now: datetime, diagnostic: str) -> None:
+    session.execute(update(T).where(T.c.message_id == message_id).values(
+        bounced_at=now, last_error=f"bounced: {diagnostic}"[:2000] if diagnostic else "bounced"))
+
+
+def mark_undeliverable(session: Session, addresses: tuple[str, ...], *, until: datetime,
+                       reason: str, message_id: str | None) -> None:
+    for address in addresses:
+        session.merge(UndeliverableAddress(address=address, until=until, reason=reason[:500],
+                                           outbound_message_id=message_id))
+    session.flush()
 
 
 UNCONFIRMED = ("delivery unconfirmed: the sender stopped while the SMTP server was accepting "

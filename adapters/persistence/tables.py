@@ -158,6 +158,7 @@ class OutboundMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbound_message_status_due", "status", "next_attempt_at"),
         Index("ix_outbound_message_recipient", "recipient_key", "kind", "created_at"),
+        Index("ix_outbound_message_origin", "origin_key", "kind", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -170,6 +171,8 @@ class OutboundMessage(SQLModel, table=True):
     to_addresses: list[str] = Field(default_factory=list, sa_type=JSON)
     bcc_addresses: list[str] = Field(default_factory=list, sa_type=JSON)
     recipient_key: str | None = None
+    # The sender of the inbound message that caused this mail (for per-sender forward limits).
+    origin_key: str | None = None
     subject: str = Field(sa_type=Text)
     body: str = Field(default="", sa_type=Text)
     headers: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
@@ -183,6 +186,17 @@ class OutboundMessage(SQLModel, table=True):
     created_at: datetime = _dt(default_factory=utcnow)
     sent_at: datetime | None = _dt(default=None)
     bounced_at: datetime | None = _dt(default=None)
+
+
+class UndeliverableAddress(SQLModel, table=True):
+    """Addresses whose mail bounced permanently: no automatic mail to them until `until`."""
+
+    __tablename__ = "undeliverable_address"
+
+    address: str = Field(primary_key=True)
+    until: datetime = _dt()
+    reason: str = Field(default="", sa_type=Text)
+    outbound_message_id: str | None = None
 
 
 class ConnectorSetting(SQLModel, table=True):

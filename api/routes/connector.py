@@ -24,6 +24,8 @@ def _public(container: ContainerDep) -> ConnectorPublic:
         support_team_address=state.support_team_address, from_address=state.from_address,
         acknowledge_new_tickets=state.acknowledge_new_tickets,
         acknowledgements_per_hour=state.acknowledgements_per_hour,
+        forwards_per_sender_per_hour=state.forwards_per_sender_per_hour,
+        undeliverable_days=state.undeliverable_days,
         xml_api_enabled=container.settings.xml_api_enabled,
         queued_messages=queued, outbox_backlog=backlog,
     )

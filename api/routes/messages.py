@@ -113,5 +113,6 @@ def list_outbound(container: ContainerDep, limit: Limit = 100, offset: Offset = 
             last_error=o.last_error,
             inbound_message_id=o.inbound_message_id,
             ticket_number=format_ticket_number(o.ticket_id) if o.ticket_id else None,
-            message_id=o.message_id, created_at=o.created_at, sent_at=o.sent_at)
+            message_id=o.message_id, created_at=o.created_at, sent_at=o.sent_at,
+            bounced_at=o.bounced_at)
         for o in items], "total": total}

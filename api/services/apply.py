@@ -4,7 +4,7 @@ transaction. Each write is keyed so that the same decision can never be applied 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -53,9 +53,11 @@ def apply(session: Session, decision: Decision, parsed: ParsedMessage, state: Co
             _forward(session, decision, parsed, state, now, ticket_number=decision.ticket_number)
         return decision, decision.ticket_id
     if isinstance(decision, Forward):
-        _forward(session, decision, parsed, state, now, ticket_number=None)
+        if decision.send:
+            _forward(session, decision, parsed, state, now, ticket_number=None)
         return decision, None
     if isinstance(decision, Ignore):
+        _record_bounce(session, decision, now, state)
         return decision, None
     if isinstance(decision, ApplyXml):
         return _apply_xml(session, decision, parsed, state, now, xml or XmlOptions())
@@ -117,10 +119,14 @@ def _forward(session: Session, decision: Decision, parsed: ParsedMessage, state:
               f"To: {', '.join(view.to)}", f"Subject: {view.subject}",
               f"Inbound message: {parsed.claimed.id}",
               "", "The original message is attached unchanged.", ""]
+    # X-Loop keeps the loop marks the original carried: when two systems forward to each other
+    # (our team address is another connector's public address), the mail comes back to us
+    # with our own mark in it and is stopped (a second pass at most).
+    loop_marks = dict.fromkeys([*view.headers.get("x-loop", ()), state.public_address])
     headers = {
         "X-Email-Connector-Outcome": str(decision.outcome),
         "X-Email-Connector-Inbound-Id": str(parsed.claimed.id),
-        "X-Loop": state.public_address,
+        "X-Loop": ", ".join(loop_marks)[:900],
     }
     if view.from_address:
         headers["Reply-To"] = view.from_address
@@ -130,7 +136,7 @@ def _forward(session: Session, decision: Decision, parsed: ParsedMessage, state:
                message_id=new_message_id(state.message_id_domain, "fwd"),
                inbound_message_id=parsed.claimed.id,
                ticket_id=int(ticket_number) if ticket_number else None,
-               attach_original=True, now=now)
+               attach_original=True, now=now, origin=view.from_address)
 
 
 def _apply_xml(session: Session, decision: ApplyXml, parsed: ParsedMessage,
@@ -169,6 +175,16 @@ def _xml_response(session: Session, result: TransactionResult, address: str, ind
                message_id=new_message_id(state.message_id_domain, "xml"),
                inbound_message_id=parsed.claimed.id, ticket_id=tickets[0] if tickets else None,
                now=now)
+
+
+def _record_bounce(session: Session, decision: Ignore, now: datetime, state: ConnectorState) -> None:
+    if decision.bounced_outbound_message_id:
+        outbox.mark_bounced(session, decision.bounced_outbound_message_id, now, decision.diagnostic)
+    if decision.undeliverable:
+        outbox.mark_undeliverable(
+            session, decision.undeliverable, until=now + timedelta(days=state.undeliverable_days),
+            reason=f"bounced on {now:%Y-%m-%d}: {decision.diagnostic or 'permanent failure'}",
+            message_id=decision.bounced_outbound_message_id)
 
 
 def _purpose(parsed: ParsedMessage, purpose: str) -> str:

@@ -18,7 +18,8 @@ from domain.model import Policy
 from domain.ticket_threading import compile_ticket_pattern
 
 EDITABLE = ("status", "public_address", "support_team_address", "from_address",
-            "acknowledge_new_tickets", "acknowledgements_per_hour")
+            "acknowledge_new_tickets", "acknowledgements_per_hour", "forwards_per_sender_per_hour",
+            "undeliverable_days")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,8 @@ class ConnectorState:
     from_address: str
     acknowledge_new_tickets: bool
     acknowledgements_per_hour: int
+    forwards_per_sender_per_hour: int
+    undeliverable_days: int
 
     @property
     def message_id_domain(self) -> str:
@@ -52,6 +55,8 @@ class RuntimeConfig:
             support_team_address=s.support_team_address, from_address=s.effective_from_address,
             acknowledge_new_tickets=s.acknowledge_new_tickets,
             acknowledgements_per_hour=s.acknowledgements_per_hour,
+            forwards_per_sender_per_hour=s.forwards_per_sender_per_hour,
+            undeliverable_days=s.undeliverable_days,
         )
 
     def state(self) -> ConnectorState:
@@ -85,6 +90,7 @@ class RuntimeConfig:
             ticket_pattern=self._pattern,
             acknowledge_new_tickets=state.acknowledge_new_tickets,
             acknowledgements_per_hour=state.acknowledgements_per_hour,
+            forwards_per_sender_per_hour=state.forwards_per_sender_per_hour,
             now=now,
         )
 

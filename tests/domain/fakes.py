@@ -16,6 +16,8 @@ class FakeDirectory:
     tickets: dict[int, TicketRef] = field(default_factory=dict)
     own_message_ids: dict[str, int | None] = field(default_factory=dict)
     acknowledgements: list[tuple[str, datetime]] = field(default_factory=list)
+    forwards: list[tuple[str, datetime]] = field(default_factory=list)
+    bounced: dict[str, str] = field(default_factory=dict)
 
     def add_account(self, account_id: int, name: str, *keys: str, contact_id: int | None = None) -> None:
         for key in keys:
@@ -48,3 +50,9 @@ class FakeDirectory:
 
     def acknowledgements_since(self, address: str, since: datetime) -> int:
         return sum(1 for to, at in self.acknowledgements if to == address and at >= since)
+
+    def forwards_since(self, address: str, since: datetime) -> int:
+        return sum(1 for sender, at in self.forwards if sender == address and at >= since)
+
+    def undeliverable(self, address: str, now: datetime) -> str | None:
+        return self.bounced.get(address)

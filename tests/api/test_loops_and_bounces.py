@@ -1,0 +1,142 @@
+"""Loops and bounces end to end: two connectors mailing each other, an auto-responder that
+ignores RFC 3834, and a bounce of our own acknowledgement."""
+
+from __future__ import annotations
+
+import email
+import threading
+import time
+from collections.abc import Iterator
+from email.policy import default
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from tests.api.conftest import Api, make_settings
+from tests.conftest import SmtpSink, wait_until
+from tests.mail import email as make_email
+
+
+class Relay:
+    """Delivers what the shared SMTP server receives to whichever connector owns the address."""
+
+    def __init__(self, smtp: SmtpSink, routes: dict[str, Api]) -> None:
+        self.smtp, self.routes, self.delivered = smtp, routes, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Relay:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        seen = 0
+        while not self._stop.wait(0.05):
+            with self.smtp.lock:
+                new = self.smtp.messages[seen:]
+            seen += len(new)
+            for mail in new:
+                for rcpt in mail.rcpt_tos:
+                    if rcpt in self.routes:
+                        self.routes[rcpt].send(mail.data)
+                        self.delivered += 1
+
+
+def settle(smtp: SmtpSink, quiet: float = 1.5, timeout: float = 30) -> int:
+    """Wait until no new mail has arrived for `quiet` seconds; the number of mails sent."""
+    deadline = time.monotonic() + timeout
+    count, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        now = len(smtp.messages)
+        if now != count:
+            count, since = now, time.monotonic()
+        elif time.monotonic() - since > quiet:
+            return count
+        time.sleep(0.05)
+    raise AssertionError(f"mail kept flowing: {len(smtp.messages)} mails")
+
+
+@pytest.fixture
+def two_connectors(tmp_path: Path, smtp: SmtpSink, database_url: str) -> Iterator[tuple[Api, Api]]:
+    # A's support team address is B's public address and the other way round: the worst case.
+    a = create_app(make_settings(tmp_path / "a", smtp, database_url=database_url,
+                                 public_address="support@a.example",
+                                 support_team_address="support@b.example"))
+    b = create_app(make_settings(tmp_path / "b", smtp, public_address="support@b.example",
+                                 support_team_address="support@a.example"))
+    with TestClient(a) as client_a, TestClient(b) as client_b:
+        yield Api(client_a), Api(client_b)
+
+
+def test_two_connectors_forwarding_to_each_other_stop_after_one_round(
+        two_connectors: tuple[Api, Api], smtp: SmtpSink) -> None:
+    a, b = two_connectors
+    with Relay(smtp, {"support@a.example": a, "support@b.example": b}):
+        a.send(make_email(sender="stranger@elsewhere.example", to="support@a.example"))
+        sent = settle(smtp)
+    log_b = [(m["outcome"], m["reason"]) for m in b.get("/api/v1/inbound-messages")["items"]]
+    assert sent == 2, log_b  # A forwards to B, B forwards back to A, A sees its own loop mark
+    outcomes = [m["outcome"] for m in a.get("/api/v1/inbound-messages")["items"]]
+    assert outcomes == ["ignored_loop", "forwarded_unrecognized"]
+
+
+def test_an_auto_responder_ignoring_rfc_3834_is_stopped_by_the_acknowledgement_limit(
+        api: Api, smtp: SmtpSink) -> None:
+    api.account("Robots", email="robots.example")
+
+    class AutoResponder(Relay):
+        """bot@robots.example answers everything it gets with a brand-new mail, no headers."""
+
+        def _run(self) -> None:
+            seen = 0
+            while not self._stop.wait(0.05):
+                with self.smtp.lock:
+                    new = self.smtp.messages[seen:]
+                seen += len(new)
+                for mail in new:
+                    if "bot@robots.example" in mail.rcpt_tos:
+                        api.send(make_email(sender="bot@robots.example",
+                                            subject=f"I am away (#{seen})"))
+
+    with AutoResponder(smtp, {}):
+        api.send(make_email(sender="bot@robots.example", subject="hello"))
+        sent = settle(smtp)
+    assert sent == 5  # the default limit: 5 acknowledgements per sender and hour
+    suppressed = [m for m in api.get("/api/v1/inbound-messages")["items"]
+                  if "acknowledgement suppressed" in (m["reason"] or "")]
+    assert len(suppressed) == 1  # the sixth ticket got none, and the loop ended
+
+
+def test_a_bounce_of_our_acknowledgement_marks_it_and_stops_further_ones(api: Api, smtp: SmtpSink) -> None:
+    api.account("Acme", email="acme.example")
+    api.deliver(make_email(sender="gone@acme.example"))
+    ack = email.message_from_bytes(smtp.wait_for(1)[0].data, policy=default)
+    ack_id = ack["Message-ID"]
+    dsn = (
+        "From: MAILER-DAEMON@mx.acme.example\r\nTo: support@msp.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mx.acme.example>\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.acme.example\r\n\r\n"
+        "Final-Recipient: rfc822; gone@acme.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 no such user\r\n"
+        f"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {ack_id}\r\n"
+        "Subject: [Ticket #0000001] Printer is offline\r\n--b--\r\n").encode()
+    bounce = api.deliver(dsn)
+    assert bounce["outcome"] == "bounce"
+    assert "permanent failure (5.1.1) for gone@acme.example of our message" in bounce["reason"]
+    outbound = api.get("/api/v1/outbound-messages", params={"kind": "acknowledgement"})["items"][0]
+    assert outbound["bounced_at"] is not None and "no such user" in outbound["last_error"]
+
+    again = api.deliver(make_email(sender="gone@acme.example", subject="another problem"))
+    assert again["outcome"] == "ticket_created"
+    assert "bounced recently" in again["reason"]
+    wait_until(lambda: len(smtp.messages) >= 1)
+    time.sleep(0.3)
+    assert len(smtp.messages) == 1  # no acknowledgement went to the dead address
