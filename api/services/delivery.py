@@ -21,7 +21,7 @@ from adapters.persistence.db import Database
 from adapters.persistence.outbox import DueMail
 from adapters.persistence.types import utcnow
 from adapters.settings import Settings
-from api.observability import Metrics
+from api.observability import Metrics, handling
 
 log = logging.getLogger(__name__)
 _MAX_BACKOFF = timedelta(hours=1)
@@ -49,10 +49,12 @@ class OutboxSender:
             with self._mailer.connect() as connection:
                 while unsent:
                     mail = unsent.pop(0)
-                    self._send(connection, mail, originals.get(mail.id))
+                    with handling(mail.inbound_message_id):
+                        self._send(connection, mail, originals.get(mail.id))
         except SendFailed as exc:  # no connection (any more): what is left is retried
             for mail in unsent:
-                self._failed(mail, exc)
+                with handling(mail.inbound_message_id):
+                    self._failed(mail, exc)
         except _ClaimLost:
             # Our lease ran out and another worker claimed the mail: it sends it, not us. The
             # rest of our batch returns to the queue when its lease runs out.
