@@ -54,6 +54,9 @@ class Settings(BaseSettings):
 
     # Processing: inside the web process by default; set false when a separate worker runs.
     inline_worker: bool = True
+    # POST /inbound/raw served by a lean ASGI path instead of FastAPI's router (same behaviour,
+    # a fraction of the CPU per request); off only to compare or debug.
+    inbound_fast_path: bool = True
     migrate_on_start: bool = True
     batch_size: int = Field(default=32, ge=1, le=500)
     lease_seconds: float = Field(default=300.0, gt=0)

@@ -52,5 +52,6 @@ def create_app(settings: Settings | None = None, *, start_workers: bool | None =
                    xml_api, automation, records_extra):
         app.include_router(module.router)
     app.include_router(ops.router)
-    app.add_middleware(inbound.RawIngestFastPath, container=app.state.container)
+    if settings.inbound_fast_path:
+        app.add_middleware(inbound.RawIngestFastPath, container=app.state.container)
     return app

@@ -16,14 +16,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 
-from adapters.inbound.base import InboundDelivery
+from adapters.inbound.base import InboundDelivery, envelope_recipients, envelope_sender
 from adapters.persistence.inbox import Stored
 from api.body import read_limited
 from api.container import Container
 from api.deps import ContainerDep, require_inbound_basic
 from api.errors import status_for
 from api.schemas import ErrorBody, IngestResponse
-from domain.addresses import address_key
 from domain.errors import (
     DomainError,
     MalformedPayload,
@@ -72,20 +71,10 @@ async def accept_raw(container: Container, *, content_type: str | None, content_
     if not raw.strip():
         raise MalformedPayload("the message is empty")
     delivery = InboundDelivery(
-        raw=raw, source="raw", envelope_from=_envelope_sender(envelope_from),
-        envelope_to=tuple(key for key in (address_key(a) for a in (envelope_to or "").split(","))
-                          if key),
+        raw=raw, source="raw", envelope_from=envelope_sender(envelope_from),
+        envelope_to=envelope_recipients([envelope_to]),
     )
     return await container.ingest.submit(delivery)
-
-
-def _envelope_sender(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if value in ("", "<>"):
-        return ""  # the null reverse-path of bounces and auto-replies (RFC 5321 §4.5.5)
-    return address_key(value) or value[:320]
 
 
 class RawIngestFastPath:

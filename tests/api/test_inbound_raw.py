@@ -86,3 +86,23 @@ def test_the_envelope_recipient_separates_copies_of_one_message(api: Api) -> Non
     first = api.client.post("/inbound/raw", content=raw, headers={**headers, "X-Envelope-To": "support@msp.example"})
     second = api.client.post("/inbound/raw", content=raw, headers={**headers, "X-Envelope-To": "sales@msp.example"})
     assert first.json()["status"] == second.json()["status"] == "queued"
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast path", "fastapi route"])
+def test_both_ways_of_serving_the_endpoint_behave_alike(tmp_path: Path, smtp: SmtpSink,
+                                                        database_url: str, fast_path: bool) -> None:
+    settings = make_settings(tmp_path, smtp, database_url=database_url, max_message_bytes=5_000,
+                             inbound_fast_path=fast_path)
+    with TestClient(create_app(settings)) as client:
+        post = lambda body, **headers: client.post("/inbound/raw", content=body, headers={  # noqa: E731
+            "Authorization": BASIC, "Content-Type": "message/rfc822", **headers})
+        assert post(make_email(), Authorization="Basic eDp5").status_code == 401
+        assert post(make_email(), **{"Content-Type": "text/html"}).status_code == 415
+        assert post(b"x" * 6_000).status_code == 413
+        assert post(b"   ").status_code == 400
+        first = post(make_email(message_id="<same@x>"), **{"X-Envelope-From": "<>"}).json()
+        assert first["status"] == "queued"
+        assert post(make_email(message_id="<same@x>")).json() == {
+            "id": first["id"] + 1, "status": "duplicate", "duplicate_of": first["id"]}
+        logged = Api(client).get(f"/api/v1/inbound-messages/{first['id']}")
+        assert logged["envelope_from"] == ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import email
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.policy import default
 from pathlib import Path
 
@@ -15,15 +15,15 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from tests.api.conftest import Api, make_settings
-from tests.conftest import SmtpSink, wait_until
+from tests.conftest import ReceivedMail, SmtpSink, wait_until
 from tests.mail import email as make_email
 
 
 class Relay:
-    """Delivers what the shared SMTP server receives to whichever connector owns the address."""
+    """Hands each mail the shared SMTP server receives to `deliver` (the world outside)."""
 
-    def __init__(self, smtp: SmtpSink, routes: dict[str, Api]) -> None:
-        self.smtp, self.routes, self.delivered = smtp, routes, 0
+    def __init__(self, smtp: SmtpSink, deliver: Callable[[ReceivedMail], None]) -> None:
+        self.smtp, self.deliver = smtp, deliver
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -42,10 +42,16 @@ class Relay:
                 new = self.smtp.messages[seen:]
             seen += len(new)
             for mail in new:
-                for rcpt in mail.rcpt_tos:
-                    if rcpt in self.routes:
-                        self.routes[rcpt].send(mail.data)
-                        self.delivered += 1
+                self.deliver(mail)
+
+
+def to_connectors(routes: dict[str, Api]) -> Callable[[ReceivedMail], None]:
+    """Mail to a connector's public address is posted to that connector."""
+    def deliver(mail: ReceivedMail) -> None:
+        for rcpt in mail.rcpt_tos:
+            if rcpt in routes:
+                routes[rcpt].send(mail.data)
+    return deliver
 
 
 def settle(smtp: SmtpSink, quiet: float = 1.5, timeout: float = 30) -> int:
@@ -77,7 +83,7 @@ def two_connectors(tmp_path: Path, smtp: SmtpSink, database_url: str) -> Iterato
 def test_two_connectors_forwarding_to_each_other_stop_after_one_round(
         two_connectors: tuple[Api, Api], smtp: SmtpSink) -> None:
     a, b = two_connectors
-    with Relay(smtp, {"support@a.example": a, "support@b.example": b}):
+    with Relay(smtp, to_connectors({"support@a.example": a, "support@b.example": b})):
         a.send(make_email(sender="stranger@elsewhere.example", to="support@a.example"))
         sent = settle(smtp)
     log_b = [(m["outcome"], m["reason"]) for m in b.get("/api/v1/inbound-messages")["items"]]
@@ -90,21 +96,14 @@ def test_an_auto_responder_ignoring_rfc_3834_is_stopped_by_the_acknowledgement_l
         api: Api, smtp: SmtpSink) -> None:
     api.account("Robots", email="robots.example")
 
-    class AutoResponder(Relay):
-        """bot@robots.example answers everything it gets with a brand-new mail, no headers."""
+    answered = iter(range(1, 1000))
 
-        def _run(self) -> None:
-            seen = 0
-            while not self._stop.wait(0.05):
-                with self.smtp.lock:
-                    new = self.smtp.messages[seen:]
-                seen += len(new)
-                for mail in new:
-                    if "bot@robots.example" in mail.rcpt_tos:
-                        api.send(make_email(sender="bot@robots.example",
-                                            subject=f"I am away (#{seen})"))
+    def auto_responder(mail: ReceivedMail) -> None:
+        """bot@robots.example answers everything with a brand-new mail and no auto headers."""
+        if "bot@robots.example" in mail.rcpt_tos:
+            api.send(make_email(sender="bot@robots.example", subject=f"I am away (#{next(answered)})"))
 
-    with AutoResponder(smtp, {}):
+    with Relay(smtp, auto_responder):
         api.send(make_email(sender="bot@robots.example", subject="hello"))
         sent = settle(smtp)
     assert sent == 5  # the default limit: 5 acknowledgements per sender and hour
