@@ -18,6 +18,7 @@ from adapters.mail.html_text import html_to_text
 from adapters.mail.replies import reply_part
 from adapters.mail.text import decode_bytes
 from adapters.mail.tnef import unpack_tnef
+from adapters.mail.unsplit import unsplit_parts
 
 MAX_PARTS = 1000
 
@@ -43,7 +44,8 @@ def extract_document(msg: Message) -> ExtractedDocument:
 
 
 def _collect(part: Message, texts: list[str], htmls: list[str],
-             attachments: list[ExtractedAttachment], depth: int, budget: list[int]) -> None:
+             attachments: list[ExtractedAttachment], depth: int, budget: list[int],
+             *, split: bool = True) -> None:
     budget[0] -= 1
     if budget[0] < 0 or depth > 50:
         return
@@ -55,6 +57,15 @@ def _collect(part: Message, texts: list[str], htmls: list[str],
             return
         for child in children:
             _collect(child, texts, htmls, attachments, depth + 1, budget)
+        return
+    if part.get_content_maintype() == "multipart":
+        # The parser could not split it (wrong boundary, or nested too deep): split it here,
+        # once; what still cannot be split is shown as text rather than hidden in a .bin file.
+        leaves = unsplit_parts(part, max(budget[0], 0)) if split else None
+        if leaves is None:
+            texts.append(_text(part))
+        for leaf in leaves or ():
+            _collect(leaf, texts, htmls, attachments, depth + 1, budget, split=False)
         return
     if _is_attachment(part):
         if ctype == "application/ms-tnef" or _filename(part).lower() == "winmail.dat":

@@ -25,10 +25,19 @@ from domain.addresses import address_key
 _HEAD_LIMIT = 1024 * 1024  # headers beyond 1 MiB are not read (hostile header floods)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _HEADER_LINE = re.compile(rb"^([!-9;-~]+:|[ \t])")
-_MSGID = re.compile(r"<([^<>\s]{1,900})>")
-# RFC 2047 encoded word, leniently: 8-bit bytes inside the payload are seen in the wild.
-_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([qQbB])\?(.*?)\?=")
-_LOOSE_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+# No control characters in an id: PostgreSQL text cannot hold NUL, and none is legitimate.
+_MSGID = re.compile(r"<([^<>\s\x00-\x1f\x7f]{1,900})>")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# RFC 2047 encoded word, leniently: 8-bit bytes inside the payload are seen in the wild, and so
+# is a stray "?" (at most three). The payload never runs past a "?" otherwise: a lazy `.*?`
+# made every "=?x?q?" without an end scan the rest of the header, quadratic in its length
+# (a 56 KB subject took 11 s, in the web process, at ingest).
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([qQbB])\?([^?]*(?:\?(?!=)[^?]*){0,3}?)\?=")
+# Only from the start of a run of address characters, at most 64 of them (RFC 5321's local-part
+# limit): unanchored, a long run without "@" was retried from every position (quadratic: an
+# 80 KB From took 31 s).
+_LOOSE_ADDRESS = re.compile(r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]{1,64}"
+                            r"@[\w-]+(?:\.[\w-]+)+")
 MAX_REFERENCES = 100
 
 
@@ -52,12 +61,22 @@ def parse_message(raw: bytes, *, headers_only: bool = False) -> Message:
     """Parse with compat32; a header block broken by a stray line is repaired and re-read."""
     parser = BytesHeaderParser(policy=compat32) if headers_only else BytesParser(policy=compat32)
     data = _split_head(raw) if headers_only else raw
-    msg = parser.parsebytes(data)
+    msg = _parse(parser, data)
     if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
         repaired = _drop_stray_header_lines(data)
         if repaired != data:
-            msg = parser.parsebytes(repaired)
+            msg = _parse(parser, repaired)
     return msg
+
+
+def _parse(parser: BytesParser | BytesHeaderParser, data: bytes) -> Message:
+    try:
+        return parser.parsebytes(data)
+    except RecursionError:
+        # MIME nested deeper than the parser's recursion allows (a few hundred levels): the
+        # headers are read and the body is kept unsplit, for extract_document to read best-effort
+        # (adapters/mail/unsplit.py) instead of the whole message failing.
+        return BytesHeaderParser(policy=compat32).parsebytes(data)
 
 
 def decode_words(text: str) -> str:
@@ -87,13 +106,13 @@ def addresses(values: list[str]) -> list[str]:
     result: list[str] = []
     if not values:
         return result
-    for _, addr in getaddresses(values):
+    for _, addr in _pairs(values):
         key = address_key(addr)
-        if key and "@" in key and key not in result:
+        if key and "@" in key and key not in result and not _CONTROL.search(key):
             result.append(key)
     if not result:  # "Big Bug bb@bug.com" and other unparseable forms: take what looks like one
         for value in values:
-            for addr in _LOOSE_ADDRESS.findall(value):
+            for addr in _LOOSE_ADDRESS.findall(value) if "@" in value else ():
                 key = address_key(addr)
                 if key and key not in result:
                     result.append(key)
@@ -101,8 +120,15 @@ def addresses(values: list[str]) -> list[str]:
 
 
 def display_name(values: list[str]) -> str:
-    pairs = getaddresses(values[:1]) if values else []
+    pairs = _pairs(values[:1]) if values else []
     return header_text(pairs[0][0]) if pairs else ""
+
+
+def _pairs(values: list[str]) -> list[tuple[str, str]]:
+    try:
+        return getaddresses(values)
+    except RecursionError:  # thousands of nested "(" comments: the stdlib parser recurses
+        return []
 
 
 def message_id(value: str | None) -> str | None:
@@ -112,7 +138,7 @@ def message_id(value: str | None) -> str | None:
     if match:
         return match.group(1)
     token = value.strip().strip("<>").strip()
-    return token[:900] if token and " " not in token else None
+    return token[:900] if token and " " not in token and not _CONTROL.search(token) else None
 
 
 def message_ids(values: list[str]) -> tuple[str, ...]:
