@@ -1,46 +1,59 @@
-"""Plain text from HTML mail, for messages that have no text/plain part."""
+"""Plain text from HTML mail, for messages that have no text/plain part.
+
+A small scanner rather than html.parser: on unterminated markup ("<a <a <a ...", unclosed
+quotes or comments) the standard parser re-scans the rest of the document from every "<",
+quadratic in its length (60 KB of "<a " took over 20 s). Here every step moves forward: a tag
+never extends past the next "<", and an unclosed comment, script or style ends the text.
+"""
 
 from __future__ import annotations
 
 import html
 import re
-from html.parser import HTMLParser
 
 _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table",
           "blockquote", "pre", "hr"}
 _SKIP = {"script", "style", "head", "title"}
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP:
-            self._skipping += 1
-        elif tag in _BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP and self._skipping:
-            self._skipping -= 1
-        elif tag in _BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
+# A tag: name, then attributes; quoted values may hold ">" but not "<" (which ends the attempt).
+_TAG = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:[^<>"']|"[^"<]*"|'[^'<]*')*>""")
+_SKIP_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in _SKIP}
 
 
 def html_to_text(markup: str) -> str:
-    parser = _TextExtractor()
-    try:
-        parser.feed(markup)
-        parser.close()
-        text = "".join(parser.parts)
-    except Exception:  # HTMLParser is lenient, but never let a body break processing
-        text = re.sub(r"<[^>]+>", " ", html.unescape(markup))
+    text = _text_of(markup)
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _text_of(markup: str) -> str:
+    parts: list[str] = []
+    position, end = 0, len(markup)
+    while position < end:
+        start = markup.find("<", position)
+        if start < 0:
+            parts.append(html.unescape(markup[position:]))
+            break
+        parts.append(html.unescape(markup[position:start]))
+        position = _after_markup(markup, start, parts)
+    return "".join(parts)
+
+
+def _after_markup(markup: str, start: int, parts: list[str]) -> int:
+    """Handle the markup at `start` (a "<"); return where the text goes on."""
+    if markup.startswith("<!--", start):
+        close = markup.find("-->", start + 4)
+        return len(markup) if close < 0 else close + 3
+    tag = _TAG.match(markup, start)
+    if tag is None:
+        if markup.startswith(("<!", "<?"), start):  # doctype, CDATA, processing instruction
+            close = markup.find(">", start)
+            return len(markup) if close < 0 else close + 1
+        parts.append("<")  # a lone "<" is text ("a < b")
+        return start + 1
+    closing, name = tag.group(1), tag.group(2).lower()
+    if name in _SKIP and not closing:
+        close_tag = _SKIP_END[name].search(markup, tag.end())
+        return len(markup) if close_tag is None else close_tag.end()
+    if name in _BLOCK:
+        parts.append("\n")
+    return tag.end()
