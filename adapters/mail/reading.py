@@ -4,7 +4,8 @@ filing keeps. Runs in a reader process (see reader_pool.py), so it is a plain fu
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
+from typing import Any
 
 from adapters.mail.documents import ExtractedDocument, extract_document
 from adapters.mail.dsn import delivery_report
@@ -29,7 +30,7 @@ def read_message(raw: bytes, envelope_from: str | None, xml_enabled: bool) -> Re
     report = delivery_report(msg)
     if report is not None:
         view = replace(view, delivery_report=report)
-    return ReadMessage(view, extract_document(msg))
+    return without_nul(ReadMessage(view, extract_document(msg)))
 
 
 def read_or_error(raw: bytes, envelope_from: str | None, xml_enabled: bool) -> ReadMessage | str:
@@ -44,4 +45,28 @@ def error_text(exc: BaseException) -> str:
     """An exception as one line for the processing log: type, message, and where it arose."""
     where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     place = f" at {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno}" if where else ""
-    return f"{type(exc).__name__}: {exc}{place}"
+    return without_nul(f"{type(exc).__name__}: {exc}{place}")
+
+
+def without_nul(value: Any) -> Any:
+    """The value with NUL removed from every string in it (dataclasses, tuples, lists, dicts).
+
+    PostgreSQL text cannot hold NUL, so a NUL in a body, a header or an error text failed the
+    whole filing there (SQLite stored it). Mail has no legitimate use for it: it is dropped
+    once here, on everything the reader hands over. Unchanged values are returned as they are.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, (tuple, list)):
+        items = [without_nul(item) for item in value]
+        changed = any(new is not old for new, old in zip(items, value))
+        return type(value)(items) if changed else value
+    if isinstance(value, dict):
+        pairs = [(without_nul(k), without_nul(v)) for k, v in value.items()]
+        changed = any(k is not k0 or v is not v0 for (k, v), (k0, v0) in zip(pairs, value.items()))
+        return dict(pairs) if changed else value
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: without_nul(getattr(value, f.name)) for f in fields(value) if f.init}
+        changes = {name: new for name, new in changes.items() if new is not getattr(value, name)}
+        return replace(value, **changes) if changes else value
+    return value
