@@ -17,6 +17,22 @@ class ErrorBody(BaseModel):
     detail: str
 
 
+class ValidationIssue(BaseModel):
+    """One invalid part of a request, as FastAPI's request validation reports it."""
+
+    model_config = ConfigDict(extra="allow")  # `input` and `ctx` vary by error type
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorBody(BaseModel):
+    """A 422: a sentence (a rule of ours refused the values), or one entry per invalid field
+    (the request did not match its schema)."""
+
+    detail: str | list[ValidationIssue]
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     total: int
@@ -37,6 +53,14 @@ def _address(value: str | None) -> str | None:
     if key is None or "@" not in key:
         raise ValueError("must be an email address")
     return value.strip()
+
+
+def _required_address(value: str) -> str:
+    """An address that must be there: blank is refused here (422) rather than reaching the
+    database's NOT NULL or the mailer as None (a 500 before)."""
+    if value.strip() == "":
+        raise ValueError("must be an email address")
+    return _address(value)  # type: ignore[return-value]
 
 
 class _Strict(BaseModel):
@@ -125,7 +149,8 @@ class EmployeeCreate(_Strict):
     email2: str | None = Field(default=None, max_length=320)
     active: bool = True
 
-    _check_emails = field_validator("email1", "email2")(_address)
+    _check_email1 = field_validator("email1")(_required_address)
+    _check_email2 = field_validator("email2")(_address)
 
 
 class EmployeeUpdate(_Patch):
@@ -295,7 +320,8 @@ class TestEmailRequest(_Strict):
     from_: str | None = Field(default=None, alias="from", max_length=320)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    _check_addresses = field_validator("to", "from_")(_address)
+    _check_to = field_validator("to")(_required_address)
+    _check_from = field_validator("from_")(_address)
 
 
 # --- automated-email rules (SPEC §3) -----------------------------------------------------------

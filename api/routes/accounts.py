@@ -10,7 +10,7 @@ from adapters.persistence import records
 from adapters.persistence.tables import Account, Contact, Employee
 from adapters.persistence.types import utcnow
 from api.deps import ContainerDep
-from api.routes.common import AUTH, Limit, Offset, errors
+from api.routes.common import AUTH, Limit, Offset, body_errors, errors
 from api.schemas import (
     AccountCreate,
     AccountPublic,
@@ -25,11 +25,11 @@ from api.schemas import (
 )
 from sqlalchemy import select
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"], dependencies=AUTH)
+router = APIRouter(prefix="/api/v1", tags=["accounts"], dependencies=AUTH, responses=errors())
 Id = Annotated[int, Path(ge=1, le=2**62)]
 
 
-@router.post("/accounts", status_code=201, response_model=AccountPublic, responses=errors(422))
+@router.post("/accounts", status_code=201, response_model=AccountPublic, responses=body_errors(422))
 def create_account(body: AccountCreate, container: ContainerDep) -> Account:
     """Create an account. Its email fields may hold an address or a bare domain (acme.com)."""
     with container.db.writing() as session:
@@ -52,7 +52,8 @@ def get_account(account_id: Id, container: ContainerDep) -> Account:
         return records.get(session, Account, account_id)
 
 
-@router.patch("/accounts/{account_id}", response_model=AccountPublic, responses=errors(404, 422))
+@router.patch("/accounts/{account_id}", response_model=AccountPublic,
+              responses=body_errors(404, 422))
 def update_account(account_id: Id, body: AccountUpdate, container: ContainerDep) -> Account:
     """Change an account's fields."""
     with container.db.writing() as session:
@@ -69,7 +70,7 @@ def delete_account(account_id: Id, container: ContainerDep) -> Response:
 
 
 @router.post("/accounts/{account_id}/contacts", status_code=201, response_model=ContactPublic,
-             responses=errors(404, 422))
+             responses=body_errors(404, 422))
 def create_contact(account_id: Id, body: ContactCreate, container: ContainerDep) -> Contact:
     """Add a contact (a secondary address, or a bare domain) to an account."""
     with container.db.writing() as session:
@@ -97,7 +98,8 @@ def get_contact(contact_id: Id, container: ContainerDep) -> Contact:
         return records.get(session, Contact, contact_id)
 
 
-@router.patch("/contacts/{contact_id}", response_model=ContactPublic, responses=errors(404, 422))
+@router.patch("/contacts/{contact_id}", response_model=ContactPublic,
+              responses=body_errors(404, 422))
 def update_contact(contact_id: Id, body: ContactUpdate, container: ContainerDep) -> Contact:
     """Change a contact."""
     with container.db.writing() as session:
@@ -113,8 +115,8 @@ def delete_contact(contact_id: Id, container: ContainerDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/employees", status_code=201, response_model=EmployeePublic, responses=errors(422),
-             tags=["employees"])
+@router.post("/employees", status_code=201, response_model=EmployeePublic,
+             responses=body_errors(422), tags=["employees"])
 def create_employee(body: EmployeeCreate, container: ContainerDep) -> Employee:
     """Create an employee; an active one's replies are filed without a forward."""
     with container.db.writing() as session:
@@ -139,7 +141,7 @@ def get_employee(employee_id: Id, container: ContainerDep) -> Employee:
 
 
 @router.patch("/employees/{employee_id}", response_model=EmployeePublic,
-              responses=errors(404, 422), tags=["employees"])
+              responses=body_errors(404, 422), tags=["employees"])
 def update_employee(employee_id: Id, body: EmployeeUpdate, container: ContainerDep) -> Employee:
     """Change an employee (for example `active: false`)."""
     with container.db.writing() as session:

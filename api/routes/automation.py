@@ -12,7 +12,7 @@ from adapters.persistence import records
 from adapters.persistence.tables import AutomationRule
 from adapters.persistence.types import utcnow
 from api.deps import ContainerDep
-from api.routes.common import AUTH, Limit, Offset, errors
+from api.routes.common import AUTH, Limit, Offset, body_errors, errors
 from api.schemas import (
     AutomationRuleCreate,
     AutomationRulePublic,
@@ -24,7 +24,8 @@ from domain import model
 from domain.automation import rule_problem
 from domain.errors import InvalidInput
 
-router = APIRouter(prefix="/api/v1/automation-rules", tags=["automation rules"], dependencies=AUTH)
+router = APIRouter(prefix="/api/v1/automation-rules", tags=["automation rules"], dependencies=AUTH,
+                   responses=errors())
 Id = Annotated[int, Path(ge=1, le=2**62)]
 _RUN_ORDER = case({"detect": 0, "skip": 1, "account": 2}, value=AutomationRule.kind, else_=3)
 
@@ -41,7 +42,7 @@ def list_rules(container: ContainerDep, limit: Limit = 100, offset: Offset = 0,
     return {"items": items, "total": total}
 
 
-@router.post("", status_code=201, response_model=AutomationRulePublic, responses=errors(422))
+@router.post("", status_code=201, response_model=AutomationRulePublic, responses=body_errors(422))
 def create_rule(body: AutomationRuleCreate, container: ContainerDep) -> AutomationRule:
     """Add a rule; without a position it runs after the other rules of its kind."""
     values = body.model_dump()
@@ -59,7 +60,7 @@ def get_rule(rule_id: Id, container: ContainerDep) -> AutomationRule:
         return records.get(session, AutomationRule, rule_id)
 
 
-@router.patch("/{rule_id}", response_model=AutomationRulePublic, responses=errors(404, 422))
+@router.patch("/{rule_id}", response_model=AutomationRulePublic, responses=body_errors(404, 422))
 def update_rule(rule_id: Id, body: AutomationRuleUpdate, container: ContainerDep) -> AutomationRule:
     """Change a rule (its position, `enabled: false`, its phrases); it takes effect at once."""
     changes = body.model_dump(exclude_unset=True)

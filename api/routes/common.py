@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from api.deps import require_api_key
-from api.schemas import ErrorBody
+from api.schemas import ErrorBody, ValidationErrorBody
 
 AUTH = [Depends(require_api_key)]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Page size")]
@@ -16,4 +16,12 @@ RecordId = Annotated[int, Query(ge=1)]
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorBody} for code in (401, *codes)}
+    """The documented error answers: 401 always (every route here needs the API key)."""
+    return {code: {"model": ValidationErrorBody if code == 422 else ErrorBody}
+            for code in (401, *codes)}
+
+
+def body_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The same for routes with a JSON body: 422 when it does not match its schema, and 400 from
+    FastAPI when it cannot even be read as text (not UTF-8)."""
+    return errors(400, 422, *codes)

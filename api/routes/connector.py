@@ -9,10 +9,11 @@ from adapters.mail.smtp import SendFailed
 from adapters.persistence import inbox, outbox
 from adapters.persistence.types import utcnow
 from api.deps import ContainerDep
-from api.routes.common import AUTH, errors
+from api.routes.common import AUTH, body_errors, errors
 from api.schemas import CheckResult, ConnectorPublic, ConnectorUpdate, TestEmailRequest
 
-router = APIRouter(prefix="/api/v1/connector", tags=["connector"], dependencies=AUTH)
+router = APIRouter(prefix="/api/v1/connector", tags=["connector"], dependencies=AUTH,
+                   responses=errors())
 
 
 def _public(container: ContainerDep) -> ConnectorPublic:
@@ -37,7 +38,7 @@ def get_connector(container: ContainerDep) -> ConnectorPublic:
     return _public(container)
 
 
-@router.patch("", response_model=ConnectorPublic, responses=errors(422))
+@router.patch("", response_model=ConnectorPublic, responses=body_errors(422))
 def update_connector(body: ConnectorUpdate, container: ContainerDep) -> ConnectorPublic:
     """Turn processing on or off (at once, no restart) and change the addresses.
 
@@ -56,7 +57,7 @@ def smtp_check(container: ContainerDep) -> CheckResult:
     return CheckResult(ok=ok, detail=detail)
 
 
-@router.post("/test-email", response_model=CheckResult, responses=errors(422))
+@router.post("/test-email", response_model=CheckResult, responses=body_errors(422))
 def test_email(body: TestEmailRequest, container: ContainerDep) -> CheckResult:
     """Send a test email now, through the configured SMTP server, and record it."""
     state = container.config.state()

@@ -15,7 +15,7 @@ from api.schemas import InboundMessagePublic, OutboundMessagePublic, Page
 from domain.errors import Conflict, NotFound
 from domain.model import MessageStatus, Outcome, format_ticket_number
 
-router = APIRouter(prefix="/api/v1", tags=["processing log"], dependencies=AUTH)
+router = APIRouter(prefix="/api/v1", tags=["processing log"], dependencies=AUTH, responses=errors())
 Id = Annotated[int, Path(ge=1, le=2**62)]
 
 

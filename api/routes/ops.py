@@ -18,7 +18,7 @@ from adapters.persistence import inbox, outbox
 from adapters.persistence.tables import OutboundMessage
 from adapters.persistence.types import utcnow
 from api.deps import ContainerDep
-from api.routes.common import AUTH
+from api.routes.common import AUTH, errors
 from domain.errors import StorageUnavailable
 
 router = APIRouter(tags=["operations"])
@@ -53,7 +53,8 @@ def readyz(container: ContainerDep) -> Response:
 
 
 @router.get("/metrics", dependencies=AUTH, response_class=Response,
-            responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}})
+            responses={**errors(), 200: {"content": {"text/plain": {}},
+                                         "description": "Prometheus text format"}})
 def metrics(container: ContainerDep) -> Response:
     """Prometheus metrics: received, processed by outcome, failures, queue, outbox, latency."""
     with container.db.reading() as session:

@@ -14,7 +14,8 @@ from api.deps import ContainerDep
 from api.routes.common import AUTH, Limit, Offset, errors
 from api.schemas import AssetPublic, ChargePublic, HistoryNotePublic, Page
 
-router = APIRouter(prefix="/api/v1", tags=["assets, charges and notes"], dependencies=AUTH)
+router = APIRouter(prefix="/api/v1", tags=["assets, charges and notes"], dependencies=AUTH,
+                   responses=errors())
 Id = Annotated[int, Path(ge=1, le=2**62)]
 AccountFilter = Annotated[int | None, Query(ge=1, le=2**62, description="Only this account's")]
 TicketFilter = Annotated[int | None, Query(ge=1, le=2**62,

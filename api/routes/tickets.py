@@ -12,7 +12,7 @@ from adapters.persistence import records
 from adapters.persistence.tables import Attachment, Ticket
 from adapters.persistence.types import utcnow
 from api.deps import ContainerDep
-from api.routes.common import AUTH, Limit, Offset, errors
+from api.routes.common import AUTH, Limit, Offset, body_errors, errors
 from api.schemas import (
     AttachmentMeta,
     DocumentPublic,
@@ -24,7 +24,7 @@ from api.schemas import (
 )
 from domain.model import DocumentKind, format_ticket_number
 
-router = APIRouter(prefix="/api/v1", tags=["tickets"], dependencies=AUTH)
+router = APIRouter(prefix="/api/v1", tags=["tickets"], dependencies=AUTH, responses=errors())
 Number = Annotated[str, Path(max_length=20, description="0000123 or 123")]
 
 
@@ -38,7 +38,7 @@ def ticket_public(ticket: Ticket) -> TicketPublic:
     )
 
 
-@router.post("/tickets", status_code=201, response_model=TicketPublic, responses=errors(422))
+@router.post("/tickets", status_code=201, response_model=TicketPublic, responses=body_errors(422))
 def create_ticket(body: TicketCreate, container: ContainerDep) -> TicketPublic:
     """Create a ticket directly (its description is filed as its first document, kind `api`)."""
     now = utcnow()
@@ -77,7 +77,7 @@ def get_ticket(number: Number, container: ContainerDep) -> TicketPublic:
         return ticket_public(records.ticket_by_number(session, number))
 
 
-@router.patch("/tickets/{number}", response_model=TicketPublic, responses=errors(404, 422))
+@router.patch("/tickets/{number}", response_model=TicketPublic, responses=body_errors(404, 422))
 def update_ticket(number: Number, body: TicketUpdate, container: ContainerDep) -> TicketPublic:
     """Change a ticket's subject, description, status, priority or contact."""
     with container.db.writing() as session:
@@ -112,7 +112,8 @@ def list_documents(number: Number, container: ContainerDep, limit: Limit = 100,
 
 
 @router.get("/attachments/{attachment_id}", responses={
-    **errors(404), 200: {"content": {"application/octet-stream": {}}, "description": "The bytes"}})
+    **errors(404), 200: {"description": "The bytes, with the attachment's own content type",
+                         "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}})
 def get_attachment(attachment_id: Annotated[int, Path(ge=1, le=2**62)],
                    container: ContainerDep) -> Response:
     """An attachment's bytes, with its content type, as a download."""

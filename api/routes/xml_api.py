@@ -15,7 +15,7 @@ from api.services.xml_transactions import XmlOptions, run_transactions
 from domain.errors import Forbidden, UnsupportedMediaType
 from domain.xml_api import TransactionResult
 
-router = APIRouter(prefix="/api/v1", tags=["xml api"], dependencies=AUTH)
+router = APIRouter(prefix="/api/v1", tags=["xml api"], dependencies=AUTH, responses=errors())
 _XML_TYPES = ("application/xml", "text/xml")
 
 
