@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from domain.addresses import address_key
 
 T = TypeVar("T")
+# The largest record id: PostgreSQL's INTEGER. A larger one names no record, and reached the
+# database as an out-of-range error (a 500) before it was refused here.
+MAX_ID = 2_147_483_647
 TicketStatus = Literal["open", "in_progress", "waiting", "closed"]
 
 
@@ -65,6 +68,15 @@ def _required_address(value: str) -> str:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # PostgreSQL text cannot hold NUL: refused here (422), not at the database (a 500).
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class _Patch(_Strict):
@@ -175,8 +187,8 @@ class EmployeePublic(BaseModel):
 # --- tickets and documents --------------------------------------------------------------------------
 
 class TicketCreate(_Strict):
-    account_id: int = Field(ge=1)
-    contact_id: int | None = Field(default=None, ge=1)
+    account_id: int = Field(ge=1, le=MAX_ID)
+    contact_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     subject: str = Field(min_length=1, max_length=998)
     description: str | None = Field(default=None, max_length=1_000_000)
     priority: int | None = Field(default=None, ge=0, le=1000)
@@ -184,7 +196,7 @@ class TicketCreate(_Strict):
 
 class TicketUpdate(_Patch):
     _not_null = ("subject", "status")
-    contact_id: int | None = Field(default=None, ge=1)
+    contact_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     subject: str | None = Field(default=None, min_length=1, max_length=998)
     description: str | None = Field(default=None, max_length=1_000_000)
     status: TicketStatus | None = None

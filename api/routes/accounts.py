@@ -10,8 +10,9 @@ from adapters.persistence import records
 from adapters.persistence.tables import Account, Contact, Employee
 from adapters.persistence.types import utcnow
 from api.deps import ContainerDep
-from api.routes.common import AUTH, Limit, Offset, body_errors, errors
+from api.routes.common import AUTH, NO_NUL, Limit, Offset, body_errors, errors
 from api.schemas import (
+    MAX_ID,
     AccountCreate,
     AccountPublic,
     AccountUpdate,
@@ -23,10 +24,11 @@ from api.schemas import (
     EmployeeUpdate,
     Page,
 )
+from domain.addresses import address_key
 from sqlalchemy import select
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"], dependencies=AUTH, responses=errors())
-Id = Annotated[int, Path(ge=1, le=2**62)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("/accounts", status_code=201, response_model=AccountPublic, responses=body_errors(422))
@@ -38,8 +40,12 @@ def create_account(body: AccountCreate, container: ContainerDep) -> Account:
 
 @router.get("/accounts", response_model=Page[AccountPublic], responses=errors(422))
 def list_accounts(container: ContainerDep, limit: Limit = 100, offset: Offset = 0,
-                  email: Annotated[str | None, Query(max_length=320)] = None) -> dict[str, object]:
+                  email: Annotated[str | None, Query(max_length=320, pattern=NO_NUL)] = None) -> dict[str, object]:
     """List accounts, newest first; `email` finds those holding an address or its domain."""
+    if email is not None and address_key(email) is None:
+        # Blank, or no address or domain at all: it matches nothing. Answered here, because the
+        # query's "matches nothing" key is a NUL, which PostgreSQL refuses (a 500 before).
+        return {"items": [], "total": 0}
     with container.db.reading() as session:
         items, total = records.page(session, records.accounts_query(email), limit=limit, offset=offset)
     return {"items": items, "total": total}

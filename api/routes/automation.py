@@ -14,6 +14,7 @@ from adapters.persistence.types import utcnow
 from api.deps import ContainerDep
 from api.routes.common import AUTH, Limit, Offset, body_errors, errors
 from api.schemas import (
+    MAX_ID,
     AutomationRuleCreate,
     AutomationRulePublic,
     AutomationRuleUpdate,
@@ -26,7 +27,7 @@ from domain.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/automation-rules", tags=["automation rules"], dependencies=AUTH,
                    responses=errors())
-Id = Annotated[int, Path(ge=1, le=2**62)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 _RUN_ORDER = case({"detect": 0, "skip": 1, "account": 2}, value=AutomationRule.kind, else_=3)
 
 

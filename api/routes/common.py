@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from api.deps import require_api_key
-from api.schemas import ErrorBody, ValidationErrorBody
+from api.schemas import MAX_ID, ErrorBody, ValidationErrorBody
 
 AUTH = [Depends(require_api_key)]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
-RecordId = Annotated[int, Query(ge=1)]
+RecordId = Annotated[int, Query(ge=1, le=MAX_ID)]
+NO_NUL = r"^[^\x00]*$"  # for text parameters: PostgreSQL cannot compare with a NUL (a 500)
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -11,12 +11,12 @@ from adapters.persistence import inbox, records
 from adapters.persistence.tables import InboundMessage, OutboundMessage
 from api.deps import ContainerDep
 from api.routes.common import AUTH, Limit, Offset, errors
-from api.schemas import InboundMessagePublic, OutboundMessagePublic, Page
+from api.schemas import MAX_ID, InboundMessagePublic, OutboundMessagePublic, Page
 from domain.errors import Conflict, NotFound
 from domain.model import MessageStatus, Outcome, format_ticket_number
 
 router = APIRouter(prefix="/api/v1", tags=["processing log"], dependencies=AUTH, responses=errors())
-Id = Annotated[int, Path(ge=1, le=2**62)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def inbound_public(m: InboundMessage) -> InboundMessagePublic:
@@ -94,7 +94,8 @@ def reprocess_inbound(message_id: Id, container: ContainerDep) -> InboundMessage
 def list_outbound(container: ContainerDep, limit: Limit = 100, offset: Offset = 0,
                   status: Literal["pending", "sent", "failed"] | None = None,
                   kind: Literal["forward", "acknowledgement", "xml_response", "test"] | None = None,
-                  inbound_message_id: Annotated[int | None, Query(ge=1)] = None) -> dict[str, object]:
+                  inbound_message_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+                  ) -> dict[str, object]:
     """Mail the connector sent or will send, newest first."""
     query = select(OutboundMessage).order_by(OutboundMessage.id.desc())
     if status is not None:  # "sending" (handed to the server, answer pending) shows as pending

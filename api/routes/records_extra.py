@@ -12,13 +12,13 @@ from adapters.persistence import records
 from adapters.persistence.tables import Asset, Charge, HistoryNote
 from api.deps import ContainerDep
 from api.routes.common import AUTH, Limit, Offset, errors
-from api.schemas import AssetPublic, ChargePublic, HistoryNotePublic, Page
+from api.schemas import MAX_ID, AssetPublic, ChargePublic, HistoryNotePublic, Page
 
 router = APIRouter(prefix="/api/v1", tags=["assets, charges and notes"], dependencies=AUTH,
                    responses=errors())
-Id = Annotated[int, Path(ge=1, le=2**62)]
-AccountFilter = Annotated[int | None, Query(ge=1, le=2**62, description="Only this account's")]
-TicketFilter = Annotated[int | None, Query(ge=1, le=2**62,
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+AccountFilter = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this account's")]
+TicketFilter = Annotated[int | None, Query(ge=1, le=MAX_ID,
                                            description="Only those of this ticket (its number)")]
 
 

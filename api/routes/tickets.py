@@ -14,6 +14,7 @@ from adapters.persistence.types import utcnow
 from api.deps import ContainerDep
 from api.routes.common import AUTH, Limit, Offset, body_errors, errors
 from api.schemas import (
+    MAX_ID,
     AttachmentMeta,
     DocumentPublic,
     Page,
@@ -22,6 +23,7 @@ from api.schemas import (
     TicketStatus,
     TicketUpdate,
 )
+from domain.errors import NotFound
 from domain.model import DocumentKind, format_ticket_number
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"], dependencies=AUTH, responses=errors())
@@ -57,7 +59,7 @@ def create_ticket(body: TicketCreate, container: ContainerDep) -> TicketPublic:
 
 @router.get("/tickets", response_model=Page[TicketPublic], responses=errors(422))
 def list_tickets(container: ContainerDep, limit: Limit = 100, offset: Offset = 0,
-                 account_id: Annotated[int | None, Query(ge=1)] = None,
+                 account_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                  status: TicketStatus | None = None) -> dict[str, object]:
     """List tickets, newest first."""
     query = select(Ticket).order_by(Ticket.id.desc())
@@ -74,14 +76,14 @@ def list_tickets(container: ContainerDep, limit: Limit = 100, offset: Offset = 0
 def get_ticket(number: Number, container: ContainerDep) -> TicketPublic:
     """Read a ticket by its number as shown in subjects."""
     with container.db.reading() as session:
-        return ticket_public(records.ticket_by_number(session, number))
+        return ticket_public(records.ticket_by_number(session, _in_range(number)))
 
 
 @router.patch("/tickets/{number}", response_model=TicketPublic, responses=body_errors(404, 422))
 def update_ticket(number: Number, body: TicketUpdate, container: ContainerDep) -> TicketPublic:
     """Change a ticket's subject, description, status, priority or contact."""
     with container.db.writing() as session:
-        ticket = records.ticket_by_number(session, number)
+        ticket = records.ticket_by_number(session, _in_range(number))
         changes = body.model_dump(exclude_unset=True)
         if changes.get("contact_id") is not None:
             records.check_ticket_links(session, ticket.account_id, changes["contact_id"])
@@ -94,7 +96,7 @@ def list_documents(number: Number, container: ContainerDep, limit: Limit = 100,
                    offset: Offset = 0) -> dict[str, object]:
     """The ticket's documents (filed emails, API and XML entries), newest first."""
     with container.db.reading() as session:
-        ticket = records.ticket_by_number(session, number)
+        ticket = records.ticket_by_number(session, _in_range(number))
         assert ticket.id is not None
         rows, total = records.documents_of(session, ticket.id, limit=limit, offset=offset)
     items = [
@@ -114,7 +116,7 @@ def list_documents(number: Number, container: ContainerDep, limit: Limit = 100,
 @router.get("/attachments/{attachment_id}", responses={
     **errors(404), 200: {"description": "The bytes, with the attachment's own content type",
                          "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}})
-def get_attachment(attachment_id: Annotated[int, Path(ge=1, le=2**62)],
+def get_attachment(attachment_id: Annotated[int, Path(ge=1, le=MAX_ID)],
                    container: ContainerDep) -> Response:
     """An attachment's bytes, with its content type, as a download."""
     with container.db.reading() as session:
@@ -132,3 +134,12 @@ def get_attachment(attachment_id: Annotated[int, Path(ge=1, le=2**62)],
             "Content-Security-Policy": "sandbox",
         },
     )
+
+
+def _in_range(number: str) -> str:
+    """A number beyond the id range names no ticket: 404 here, where PostgreSQL would refuse
+    the lookup itself as out of range (a 500)."""
+    digits = number.strip().lstrip("#")
+    if digits.isdigit() and int(digits) > MAX_ID:
+        raise NotFound(f"ticket {number} not found")
+    return number
