@@ -13,20 +13,23 @@ import tempfile
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, func, select, text
 
-from adapters.persistence.tables import InboundMessage
+from adapters.persistence.tables import InboundMessage, OutboundMessage
 from adapters.persistence.types import UTCDateTime
 from bench.load import LoadResult, send
 from bench.procs import (cmdline, cpu_seconds, cpu_used, descendants, machine_busy_seconds,
-                         parent, thread_cpu_seconds)
+                         parent, steal_seconds, thread_cpu_seconds)
 from bench.seed import seed
 from tests.conftest import SmtpSink, free_port
 from tests.harness import Process, connector_env, wait_ready, web, worker
+
+OUTBOX_WAIT = 15  # seconds: at most this long for the outbox to catch up after a run
 
 
 class _AbsorbingSink(SmtpSink):
@@ -126,34 +129,46 @@ class Deployment(AbstractContextManager["Deployment"]):
 
     def last_id(self) -> int:
         with self.engine.connect() as c:
-            return int(c.execute(text("SELECT coalesce(max(id), 0) FROM inbound_message")).scalar() or 0)
+            query = text("SELECT coalesce(max(id), 0) FROM inbound_message")
+            return int(c.execute(query).scalar_one())
 
     def wait_final(self, after_id: int, count: int, timeout: float = 900) -> float:
         """Wait until `count` messages after `after_id` have a final state; returns the wall
         time (time.time()) when the last of them was committed, from the table itself, so
         that polling slowly costs no precision (and little CPU beside the server)."""
         deadline = time.monotonic() + timeout
-        done = text("SELECT count(*) FROM inbound_message WHERE id > :i AND status IN ('done', 'failed')")
+        done = text("SELECT count(*) FROM inbound_message "
+                    "WHERE id > :i AND status IN ('done', 'failed')")
         while time.monotonic() < deadline:
             with self.engine.connect() as c:
                 if c.execute(done, {"i": after_id}).scalar_one() >= count:
-                    last = c.execute(select(func.max(InboundMessage.processed_at, type_=UTCDateTime))
-                                     .where(InboundMessage.id > after_id)).scalar_one()
+                    latest = func.max(InboundMessage.processed_at, type_=UTCDateTime)
+                    last = c.execute(select(latest).where(InboundMessage.id > after_id)
+                                     ).scalar_one()
                     return float(last.timestamp())
             time.sleep(0.1)
         raise TimeoutError(f"{count} messages were not processed within {timeout:.0f} s")
 
-    def wait_outbox(self, timeout: float = 120) -> int:
-        """Wait until the outbox has sent what processing queued, so that its SMTP work does
-        not spill into the next measurement. Returns the mail still waiting (0 normally)."""
+    def wait_outbox(self, timeout: float) -> int:
+        """Wait (at most `timeout` s) until the outbox has sent what processing queued, so that
+        its SMTP work does not spill into the next measurement. Returns the mail still waiting."""
         deadline = time.monotonic() + timeout
-        waiting = text("SELECT count(*) FROM outbound_message WHERE status IN ('pending', 'sending')")
+        waiting = text("SELECT count(*) FROM outbound_message "
+                       "WHERE status IN ('pending', 'sending')")
         while True:
             with self.engine.connect() as c:
                 left = int(c.execute(waiting).scalar_one())
             if left == 0 or time.monotonic() > deadline:
                 return left
             time.sleep(0.1)
+
+    def sent_between(self, start: float, end: float) -> int:
+        """Mail the outbox recorded as sent between two wall-clock times."""
+        sent = OutboundMessage.sent_at  # type: ignore[attr-defined]
+        query = select(func.count()).select_from(OutboundMessage).where(
+            sent >= datetime.fromtimestamp(start, UTC), sent <= datetime.fromtimestamp(end, UTC))
+        with self.engine.connect() as c:
+            return int(c.execute(query).scalar_one())
 
     def outcomes(self, after_id: int) -> dict[str, int]:
         """Outcomes of the messages after `after_id`: whether the mix matched the seed."""
@@ -164,12 +179,12 @@ class Deployment(AbstractContextManager["Deployment"]):
 
     def count(self, after_id: int, status: str) -> int:
         with self.engine.connect() as c:
-            return int(c.execute(text("SELECT count(*) FROM inbound_message WHERE id > :i "
-                                      "AND status = :s"), {"i": after_id, "s": status}).scalar_one())
+            query = text("SELECT count(*) FROM inbound_message WHERE id > :i AND status = :s")
+            return int(c.execute(query, {"i": after_id, "s": status}).scalar_one())
 
 
 def run(deployment: Deployment, messages: list[bytes], *, rate: float | None = None,
-        connections: int = 8) -> dict[str, Any]:
+        connections: int = 8, outbox_wait: float = OUTBOX_WAIT) -> dict[str, Any]:
     """Send `messages` (closed loop, or open loop at `rate`), wait until all are processed.
     Accepted/s: answered 200 per second of sending; processed/s: accepted messages over the
     time from the first send to the last final commit. Server CPU: of the connector's own
@@ -179,7 +194,10 @@ def run(deployment: Deployment, messages: list[bytes], *, rate: float | None = N
     load: LoadResult = send(deployment.port, messages, connections=connections, rate=rate)
     finished = deployment.wait_final(first, load.ok)
     after = _cpu(deployment)
-    deployment.wait_outbox()
+    delivered = deployment.sent_between(load.started_wall, finished)
+    # The outbox may lag behind processing (it is not part of "processed"); a bounded wait,
+    # so that a slow outbox shows as a backlog instead of stretching the whole benchmark.
+    backlog = deployment.wait_outbox(outbox_wait)
     cpu = cpu_used(before["connector"], after["connector"])  # web, workers, readers
     database = cpu_used(before["database"], after["database"])
     # Whatever else ran meanwhile: this machine is shared, and a busy neighbour explains a
@@ -193,14 +211,21 @@ def run(deployment: Deployment, messages: list[bytes], *, rate: float | None = N
         "errors": len(messages) - load.ok, "failed": deployment.count(first, "failed"),
         "accepted_per_s": load.ok / load.elapsed,
         "processed_per_s": load.ok / (finished - load.started_wall),
+        "delivered_per_s": delivered / (finished - load.started_wall),
+        "outbox_backlog": backlog,
         "p50_ms": load.percentile_ms(0.50), "p99_ms": load.percentile_ms(0.99),
         "max_ms": load.percentile_ms(1.0),
+        # From the actual send: when it is far below the figures above, the client fell
+        # behind its schedule (all its connections busy, or no CPU for it).
+        "p50_sent_ms": load.percentile_ms(0.50, from_due=False),
+        "p99_sent_ms": load.percentile_ms(0.99, from_due=False),
         "client_cpu_ms_per_request": 1000 * load.client_cpu / max(len(messages), 1),
         "server_cpu_ms_per_message": 1000 * cpu / max(load.ok, 1),
         "database_cpu_ms_per_message": 1000 * database / max(load.ok, 1),
         "cpu_ms_per_message_by_thread": _per_message(before["threads"], after["threads"], load.ok),
         "sink_cpu_ms_per_message": 1000 * (after["self"] - before["self"]) / max(load.ok, 1),
         "others_cpu_share": max(0.0, others) / (wall * (os.cpu_count() or 1)),
+        "steal_share": (after["steal"] - before["steal"]) / (wall * (os.cpu_count() or 1)),
         "connections": connections, "outcomes": deployment.outcomes(first),
     }
 
@@ -222,5 +247,6 @@ def _cpu(deployment: Deployment) -> dict[str, Any]:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"connector": cpu_seconds(deployment.pids()), "threads": deployment.thread_cpu(),
             "database": cpu_seconds(deployment.database_pids()),
-            "machine": machine_busy_seconds(), "self": usage.ru_utime + usage.ru_stime,
+            "machine": machine_busy_seconds(), "steal": steal_seconds(),
+            "self": usage.ru_utime + usage.ru_stime,
             "wall": time.monotonic()}

@@ -39,11 +39,11 @@ class LoadResult:
     def ok(self) -> int:
         return sum(1 for s in self.statuses if s == 200)
 
-    def percentile_ms(self, fraction: float) -> float:
+    def percentile_ms(self, fraction: float, *, from_due: bool = True) -> float:
         """The acknowledgement latency of accepted messages, measured from when the message
         was due to be sent: a client that falls behind its schedule must not hide the wait
-        (coordinated omission). Closed loop: from the actual send."""
-        return 1000 * percentile((lat + late for s, lat, late in
+        (coordinated omission). Closed loop, or `from_due=False`: from the actual send."""
+        return 1000 * percentile((lat + (late if from_due else 0.0) for s, lat, late in
                                   zip(self.statuses, self.latencies, self.delays, strict=True)
                                   if s == 200), fraction)
 
@@ -75,7 +75,8 @@ def _main() -> None:
         "statuses": [r.status for r in results], "latencies": [r.latency for r in results],
         "delays": [max(0.0, r.started - r.index / rate) if rate else 0.0 for r in results],
         "client_cpu": cpu,
-        "client_total_cpu": cpu_after.ru_utime + cpu_after.ru_stime, "connections": spec["connections"], "rate": rate,
+        "client_total_cpu": cpu_after.ru_utime + cpu_after.ru_stime,
+        "connections": spec["connections"], "rate": rate,
     }, sys.stdout)
 
 

@@ -61,7 +61,8 @@ def _template(rng: random.Random) -> tuple[bytes, bytes]:
     elif kind < 0.65:  # HTML with inline images
         msg["Subject"] = f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} issue"
         msg.set_content(body)
-        html = "<html><body><p>" + body.replace("\n", "<br>") + '</p><img src="cid:shot1"></body></html>'
+        html = ("<html><body><p>" + body.replace("\n", "<br>")
+                + '</p><img src="cid:shot1"></body></html>')
         msg.add_alternative(html, subtype="html")
         html_part = msg.get_payload()[1]
         for n in range(rng.randint(1, 2)):

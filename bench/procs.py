@@ -74,8 +74,18 @@ def thread_cpu_seconds(pid: int) -> dict[str, float]:
 
 def machine_busy_seconds() -> float:
     """CPU seconds all processes on the machine have used (all cores, since boot)."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    fields = _cpu_line()[:7]  # user nice system idle iowait irq softirq
     return (sum(fields) - fields[3] - fields[4]) / _TICKS  # less idle and iowait
+
+
+def steal_seconds() -> float:
+    """CPU seconds the hypervisor gave to other virtual machines while this one wanted them."""
+    fields = _cpu_line()
+    return fields[7] / _TICKS if len(fields) > 7 else 0.0
+
+
+def _cpu_line() -> list[int]:
+    return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
 
 
 def memory_kib(pid: int, field: str = "VmRSS") -> int:

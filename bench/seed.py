@@ -60,7 +60,8 @@ def seed(database_url: str, *, accounts: int, tickets: int) -> None:
     db.dispose()
 
 
-def _insert(db: Database, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+def _insert(db: Database, table: str, columns: Sequence[str],
+            rows: Iterable[tuple[Any, ...]]) -> None:
     marker = "?" if db.is_sqlite else "%s"
     sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
            f"VALUES ({', '.join([marker] * len(columns))})")
