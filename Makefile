@@ -32,7 +32,9 @@ test-postgres: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/python -m api.openapi > openapi/openapi.json
 
+# About 15 minutes on a 2-core machine; `$(BIN)/python -m bench.run --quick` for a short run.
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,bench]'
 	$(BIN)/python -m bench.run
 
 clean:
