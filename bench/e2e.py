@@ -227,6 +227,7 @@ def run(deployment: Deployment, messages: list[bytes], *, rate: float | None = N
         "others_cpu_share": max(0.0, others) / (wall * (os.cpu_count() or 1)),
         "steal_share": (after["steal"] - before["steal"]) / (wall * (os.cpu_count() or 1)),
         "connections": connections, "outcomes": deployment.outcomes(first),
+        "started_wall": load.started_wall, "processed_wall": finished,
     }
 
 

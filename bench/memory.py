@@ -52,16 +52,25 @@ def reader_pid(server: int) -> int | None:
 
 
 class _Sampler(threading.Thread):
-    """The peak of the sum of both processes' RSS, read every 2 ms."""
+    """Both processes' RSS every 2 ms: the peak of their sum, and the web process's peak in
+    each phase (accepting until the HTTP 200, processing until the outcome is committed, then
+    the outbox), which tells where its memory goes."""
 
-    def __init__(self, pids: list[int]) -> None:
+    def __init__(self, server: int, reader: int) -> None:
         super().__init__(daemon=True)
-        self.pids, self.peak_kib, self.stopping = pids, 0, threading.Event()
+        self.server, self.reader, self.stopping = server, reader, threading.Event()
+        self.samples: list[tuple[float, int, int]] = []
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            self.peak_kib = max(self.peak_kib, sum(memory_kib(p) for p in self.pids))
+            self.samples.append((time.time(), memory_kib(self.server), memory_kib(self.reader)))
             time.sleep(0.002)
+
+    def together_kib(self) -> int:
+        return max((s + r for _, s, r in self.samples), default=0)
+
+    def server_peak_mb(self, start: float, end: float) -> float:
+        return max((s for t, s, _ in self.samples if start <= t <= end), default=0) * 1024 / 1e6
 
 
 def measure(*, accounts: int = 1000) -> dict[str, Any]:
@@ -79,14 +88,19 @@ def measure(*, accounts: int = 1000) -> dict[str, Any]:
             time.sleep(1.0)  # settle: what the previous case freed is given back
             idle = {"server": memory_kib(server), "reader": memory_kib(reader)}
             reset = reset_peak(server) and reset_peak(reader)
-            sampler = _Sampler([server, reader])
+            sampler = _Sampler(server, reader)
             sampler.start()
             figures = run(deployment, [message], connections=1, outbox_wait=120)
             sampler.stopping.set()
             sampler.join()
             peak = {"server": memory_kib(server, "VmHWM"), "reader": memory_kib(reader, "VmHWM")}
-            results[outcome] = _figures(len(message), idle, peak, sampler.peak_kib, reset, figures,
-                                        _outcome(deployment), reader_pid(server) == reader)
+            results[outcome] = _figures(len(message), idle, peak, sampler.together_kib(), reset,
+                                        figures, _outcome(deployment), reader_pid(server) == reader)
+            acked = figures["started_wall"] + figures["p50_ms"] / 1000
+            results[outcome]["server_peak_by_phase_mb"] = {
+                "accepting": sampler.server_peak_mb(0, acked),
+                "processing": sampler.server_peak_mb(acked, figures["processed_wall"]),
+                "after (outbox)": sampler.server_peak_mb(figures["processed_wall"], time.time())}
     return results
 
 

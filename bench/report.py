@@ -135,6 +135,9 @@ def memory(figures: dict[str, Any]) -> None:
                            ("both at once", "together")):
             say(f"    {label:<13} peak {m[key + '_peak_mb']:6.0f} MB  idle "
                 f"{m[key + '_idle_mb']:5.0f} MB  increase {m[key + '_increase_mb']:5.0f} MB")
+        phases = ", ".join(f"{phase} {mb:.0f} MB"
+                           for phase, mb in m["server_peak_by_phase_mb"].items())
+        say(f"    web process peak by phase: {phases}")
         say(f"    increase (web + reader) / message size = {m['ratio']:.1f} x   (target: < 4 x)")
 
 
