@@ -44,7 +44,10 @@ def compose(mail: OutgoingMail, *, original: bytes | None = None, allow_8bit: bo
     8-bit to a server without 8BITMIME, NUL bytes, lines over 998 octets) it is attached as
     base64 application/octet-stream "original.eml", which decodes to the very same bytes.
     """
-    cte = "7bit" if mail.body.isascii() else "quoted-printable"
+    # 7bit only for ASCII in lines SMTP carries (998 octets); quoted-printable wraps them: an
+    # acknowledgement quoting a 998-character subject was refused ("500 Line too long").
+    short = all(len(line) <= 998 for line in mail.body.splitlines())
+    cte = "7bit" if mail.body.isascii() and short else "quoted-printable"
     if original is None:
         single = EmailMessage(policy=SMTP)
         single.set_content(mail.body, cte=cte)

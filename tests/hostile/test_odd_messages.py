@@ -105,3 +105,13 @@ def test_a_message_with_no_body_becomes_a_ticket_with_empty_text(customer_api: A
     document = first_document(customer_api, message)
     assert (document["text"] or "").strip() == ""
     assert message["subject"] == build().split(b"Subject: ")[1].split(b"\r\n")[0].decode()
+
+
+def test_the_acknowledgement_of_a_hostile_subject_is_still_delivered(customer_api: Api,
+                                                                      smtp: SmtpSink) -> None:
+    # The acknowledgement quotes the subject in its body: 998 characters without a space made
+    # a 7bit line the SMTP server refused, and the mail was never sent.
+    deliver(customer_api, odd.encoded_word_flood())
+    [acknowledgement] = smtp.wait_for(1)
+    assert acknowledgement.rcpt_tos == [odd.CUSTOMER]
+    assert max(len(line) for line in acknowledgement.data.split(b"\r\n")) <= 998
