@@ -19,7 +19,7 @@ from domain.xml_fields import (
 )
 from domain.xml_model import XmlCode, XmlError, shown
 
-MAX_ID = 2**62
+MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
 def convert(spec: FieldSpec, text: str) -> object | XmlError:

@@ -21,6 +21,7 @@ from adapters.persistence.tables import (
     Ticket,
     UndeliverableAddress,
 )
+from adapters.persistence.records import MAX_ID
 from adapters.persistence.types import UTCDateTime
 from domain import model
 from domain.model import (
@@ -101,7 +102,7 @@ class SqlDirectory:
         return EmployeeRef(rows[0][0], rows[0][1]) if rows else None
 
     def ticket_by_number(self, number: int) -> TicketRef | None:
-        if number <= 0 or number > 2**62:
+        if number <= 0 or number > MAX_ID:
             return None
         rows = self._rows(_TICKET, id=number)
         return _ticket(rows[0]) if rows else None
@@ -131,7 +132,7 @@ class SqlDirectory:
 
     def accounts_by_field(self, field: str, keys: Sequence[str]) -> Sequence[FieldMatch]:
         if field == "id":
-            ids = [int(k) for k in keys if k.isdigit() and 0 < int(k) <= 2**62]
+            ids = [int(k) for k in keys if k.isdigit() and 0 < int(k) <= MAX_ID]
             rows = self.session.execute(
                 select(Account.id, Account.name, Account.id).where(Account.id.in_(ids))
             ).all() if ids else []
@@ -147,7 +148,7 @@ class SqlDirectory:
 
     def xml_record(self, kind: str, record_id: int) -> RecordRef | None:
         table, account_column = _RECORDS[kind]
-        if not 0 < record_id <= 2**62:
+        if not 0 < record_id <= MAX_ID:
             return None
         row = self.session.execute(
             select(table.id, account_column if account_column is not None else table.id)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Select, bindparam, delete, false, func, insert, or_, select, update
 from sqlmodel import Session, SQLModel
 
 from adapters.mail.files import ExtractedAttachment
@@ -27,6 +27,7 @@ from domain.automation import field_key
 from domain.errors import Conflict, InvalidInput, NotFound
 
 M = TypeVar("M", bound=SQLModel)
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (PostgreSQL refuses larger values outright)
 
 # Which key column follows which column, and how it is keyed.
 _KEYED = {
@@ -90,15 +91,15 @@ def _with_keys(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
 
 def accounts_query(email: str | None) -> Select[Any]:
     query = select(Account).order_by(Account.id.desc())
+    if email is None:
+        return query
     key = address_key(email)
-    if email is not None:
-        keys = [key or "\x00"]
-        if key and domain_of(key):
-            keys.append(domain_of(key) or "")
-        holders = select(Contact.account_id).where(Contact.email_key.in_(keys))
-        query = query.where(or_(Account.email_key.in_(keys), Account.email2_key.in_(keys),
-                                Account.id.in_(holders)))
-    return query
+    if key is None:  # no address or domain in the filter: nothing can hold it
+        return query.where(false())
+    keys = [key, *([domain_of(key)] if domain_of(key) else [])]
+    holders = select(Contact.account_id).where(Contact.email_key.in_(keys))
+    return query.where(or_(Account.email_key.in_(keys), Account.email2_key.in_(keys),
+                           Account.id.in_(holders)))
 
 
 def delete_account(session: Session, account: Account) -> None:
@@ -117,7 +118,7 @@ def delete_account(session: Session, account: Account) -> None:
 
 def ticket_by_number(session: Session, number: str) -> Ticket:
     digits = number.strip().lstrip("#")
-    if not digits.isdigit() or len(digits) > 18:
+    if not digits.isdigit() or not 0 < int(digits) <= MAX_ID:
         raise NotFound(f"ticket {number} not found")
     ticket = session.get(Ticket, int(digits))
     if ticket is None:

@@ -173,6 +173,8 @@ class TestThreading:
         api.account("Acme", email="acme.example")
         message = api.deliver(make_email(subject="Re: [Ticket #0999999] old thread"))
         assert message["outcome"] == "ticket_created"
+        huge = api.deliver(make_email(subject="Ticket 99999999999999 is not ours"))
+        assert huge["outcome"] == "ticket_created"  # beyond any id: not a database error
 
     def test_a_customer_reply_reopens_a_closed_ticket(self, api: Api) -> None:
         number = self._ticket(api)
