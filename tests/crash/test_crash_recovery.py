@@ -12,6 +12,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from email import message_from_bytes
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import BACKEND, SmtpSink, free_port, wait_until
-from tests.harness import LoadClient, api_get, api_post, connector_env, wait_ready, web, worker
+from tests.harness import LoadClient, Process, api_post, connector_env, wait_ready, web, worker
 from tests.mail import email as make_email
 
 
@@ -38,8 +39,17 @@ def message_mix() -> list[bytes]:
     return mix
 
 
+@pytest.fixture
+def spawned() -> Iterator[list[Process]]:
+    """Every process a test starts; all are killed at the end, whatever happened."""
+    processes: list[Process] = []
+    yield processes
+    for process in processes:
+        process.kill()
+
+
 def test_killing_web_and_workers_loses_nothing_and_duplicates_nothing(
-        tmp_path: Path, smtp: SmtpSink, database_url: str) -> None:
+        tmp_path: Path, smtp: SmtpSink, database_url: str, spawned: list[Process]) -> None:
     # Every kill interrupts up to two batches; this test kills far more often than any real
     # deployment, so the "interrupted too often: failed" guard against poison messages is set
     # out of its reach here (it has its own test in tests/adapters/test_persistence.py).
@@ -49,8 +59,12 @@ def test_killing_web_and_workers_loses_nothing_and_duplicates_nothing(
                         acknowledgements_per_hour=1000, batch_size=8,
                         inline_worker=str(BACKEND == "sqlite").lower())
     port = free_port()
-    server = web(env, port, tmp_path / "web.log").start()
-    workers = [worker(env, tmp_path / f"worker{i}.log").start()
+    def start(process: Process) -> Process:
+        spawned.append(process.start())
+        return process
+
+    server = start(web(env, port, tmp_path / "web.log"))
+    workers = [start(worker(env, tmp_path / f"worker{i}.log"))
                for i in range(2 if BACKEND == "postgres" else 1)]
     wait_ready(port)
     api_post(port, "/api/v1/accounts", {"name": "Acme", "email": "acme.example"})
@@ -66,7 +80,7 @@ def test_killing_web_and_workers_loses_nothing_and_duplicates_nothing(
             if kills["web"] < 3 and random.random() < 0.25:
                 server.kill()
                 kills["web"] += 1
-                server = web(env, port, tmp_path / "web.log").start()
+                server = start(web(env, port, tmp_path / "web.log"))
                 try:
                     wait_ready(port)
                 except TimeoutError:
@@ -75,7 +89,7 @@ def test_killing_web_and_workers_loses_nothing_and_duplicates_nothing(
                 victim = random.randrange(len(workers))
                 workers[victim].kill()
                 kills["worker"] += 1
-                workers[victim] = worker(env, tmp_path / f"worker{victim}.log").start()
+                workers[victim] = start(worker(env, tmp_path / f"worker{victim}.log"))
 
     chaos_thread = threading.Thread(target=chaos, daemon=True)
     chaos_thread.start()
@@ -102,7 +116,7 @@ def test_killing_web_and_workers_loses_nothing_and_duplicates_nothing(
     assert not pending, f"{len(pending)} messages never acknowledged"
 
     if not server.alive:
-        server = web(env, port, tmp_path / "web.log").start()
+        server = start(web(env, port, tmp_path / "web.log"))
     wait_ready(port)
     engine = create_engine(database_url)
 
@@ -135,13 +149,10 @@ def test_killing_web_and_workers_loses_nothing_and_duplicates_nothing(
                                       "FROM outbound_message")).all()
     finally:
         stop.set()
-        server.kill()
-        for process in workers:
-            process.kill()
         engine.dispose()
 
     by_id = {row.id: row for row in rows}
-    for index, inbound_id in acknowledged.items():  # every acknowledged message is there, final
+    for inbound_id in acknowledged.values():  # every acknowledged message is there, final
         assert by_id[inbound_id].status == "done", by_id[inbound_id]
         assert by_id[inbound_id].outcome is not None
     originals = Counter(row.message_id for row in rows if row.outcome != "duplicate")
