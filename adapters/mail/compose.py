@@ -7,16 +7,19 @@ at delivery time, so the original is read once, when it is actually sent.
 from __future__ import annotations
 
 import base64
+import binascii
 import re
 import secrets
 from dataclasses import dataclass, field
-from email.message import EmailMessage, MIMEPart
-from email.policy import SMTP
+from email.header import Header
 from email.utils import format_datetime, formataddr
 
 from adapters.persistence.types import utcnow
 
 _LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
+# RFC 5321 §4.5.3.1.6: 998 octets per line. Anchored at line starts: unanchored, the engine
+# tried 999 characters from every position (2.7 ms for a 27 KB message).
+_LONG_LINE = re.compile(rb"(?m)^[^\r\n]{999}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,43 +46,74 @@ def compose(mail: OutgoingMail, *, original: bytes | None = None, allow_8bit: bo
     7bit/8bit/binary there, so it is never re-encoded). When it cannot travel that way (bare
     8-bit to a server without 8BITMIME, NUL bytes, lines over 998 octets) it is attached as
     base64 application/octet-stream "original.eml", which decodes to the very same bytes.
-    """
-    # 7bit only for ASCII in lines SMTP carries (998 octets); quoted-printable wraps them: an
-    # acknowledgement quoting a 998-character subject was refused ("500 Line too long").
-    short = all(len(line) <= 998 for line in mail.body.splitlines())
-    cte = "7bit" if mail.body.isascii() and short else "quoted-printable"
-    if original is None:
-        single = EmailMessage(policy=SMTP)
-        single.set_content(mail.body, cte=cte)
-        _set_headers(single, mail)
-        return single.as_bytes(policy=SMTP)
 
-    text = MIMEPart(policy=SMTP)
-    text.set_content(mail.body, cte=cte)
-    outer = EmailMessage(policy=SMTP)
-    _set_headers(outer, mail)
-    boundary = f"=_ec_{secrets.token_hex(16)}"
-    outer["MIME-Version"] = "1.0"
-    outer["Content-Type"] = f'multipart/mixed; boundary="{boundary}"'
-    head = b"".join(SMTP.fold_binary(name, value) for name, value in outer.items())
-    body_part = text.as_bytes(policy=SMTP)
-    attached = _attach_original(original, allow_8bit)
-    b = boundary.encode()
+    Built by hand rather than with email.message.EmailMessage: its header machinery cost 1.4 ms
+    per acknowledgement here, more than everything else the outbox does for a mail.
+    """
+    head = _headers(mail)
+    text = _text_part(mail.body)
+    if original is None:
+        return head + b"MIME-Version: 1.0\r\n" + text
+    boundary = f"=_ec_{secrets.token_hex(16)}".encode()
     return b"".join([
-        head, b"\r\n",
+        head, b"MIME-Version: 1.0\r\n",
+        b'Content-Type: multipart/mixed; boundary="', boundary, b'"\r\n\r\n',
         b"This is a multi-part message in MIME format.\r\n",
-        b"--", b, b"\r\n", body_part, b"\r\n",
-        b"--", b, b"\r\n", attached, b"\r\n",
-        b"--", b, b"--\r\n",
+        b"--", boundary, b"\r\n", text, b"\r\n",
+        b"--", boundary, b"\r\n", _attach_original(original, allow_8bit), b"\r\n",
+        b"--", boundary, b"--\r\n",
     ])
 
 
+def _headers(mail: OutgoingMail) -> bytes:
+    fields = [
+        ("From", formataddr((mail.from_name, mail.mail_from), charset="utf-8")),
+        ("To", ", ".join(mail.to)),
+        ("Subject", mail.subject),
+        ("Date", format_datetime(utcnow())),
+        ("Message-ID", f"<{mail.message_id}>"),
+        *mail.headers.items(),
+    ]
+    return "".join(f"{name}: {_encoded(value, name)}\r\n" for name, value in fields).encode("ascii")
+
+
+def _encoded(value: str, name: str) -> str:
+    """A header value: as it is when plain ASCII of SMTP length, else RFC 2047 encoded words,
+    folded (email.header, the compat32 machinery, is fast enough here)."""
+    value = " ".join(value.splitlines())  # no header injection: CR or LF would start a new one
+    if value.isascii() and len(value) + len(name) < 990:
+        return value
+    return Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+
+
+def _text_part(body: str) -> bytes:
+    # 7bit only for ASCII in lines SMTP carries (998 octets); quoted-printable wraps them: an
+    # acknowledgement quoting a 998-character subject was refused ("500 Line too long").
+    data = _crlf(body.encode("utf-8"))
+    if data.isascii() and not _LONG_LINE.search(data):
+        cte, payload = b"7bit", data
+    else:
+        cte, payload = b"quoted-printable", _LINE_ENDINGS.sub(
+            b"\r\n", binascii.b2a_qp(data.replace(b"\r\n", b"\n"), istext=True))
+    if not payload.endswith(b"\r\n"):
+        payload += b"\r\n"
+    return (b'Content-Type: text/plain; charset="utf-8"\r\n'
+            b"Content-Transfer-Encoding: " + cte + b"\r\n\r\n" + payload)
+
+
+def _crlf(data: bytes) -> bytes:
+    """CRLF line endings (RFC 5321 §2.3.8), without copying what already has them."""
+    crlf = data.count(b"\r\n")
+    if data.count(b"\n") == crlf and data.count(b"\r") == crlf:
+        return data
+    return _LINE_ENDINGS.sub(b"\r\n", data)
+
+
 def _attach_original(original: bytes, allow_8bit: bool) -> bytes:
-    # SMTP carries CRLF line endings (RFC 5321 §2.3.8): that is the one change allowed.
-    data = _LINE_ENDINGS.sub(b"\r\n", original)
-    longest = max((len(line) for line in data.split(b"\r\n")), default=0)
+    # SMTP carries CRLF line endings: that is the one change made to the original.
+    data = _crlf(original)
     seven_bit = data.isascii() and b"\x00" not in data
-    if longest <= 998 and (seven_bit or (allow_8bit and b"\x00" not in data)):
+    if not _LONG_LINE.search(data) and (seven_bit or (allow_8bit and b"\x00" not in data)):
         encoding = b"7bit" if seven_bit else b"8bit"
         return (b"Content-Type: message/rfc822\r\n"
                 b"Content-Disposition: attachment; filename=\"original.eml\"\r\n"
@@ -88,13 +122,3 @@ def _attach_original(original: bytes, allow_8bit: bool) -> bytes:
     return (b"Content-Type: application/octet-stream; name=\"original.eml\"\r\n"
             b"Content-Disposition: attachment; filename=\"original.eml\"\r\n"
             b"Content-Transfer-Encoding: base64\r\n\r\n" + encoded)
-
-
-def _set_headers(msg: EmailMessage, mail: OutgoingMail) -> None:
-    msg["From"] = formataddr((mail.from_name, mail.mail_from))
-    msg["To"] = ", ".join(mail.to)
-    msg["Subject"] = mail.subject
-    msg["Date"] = format_datetime(utcnow())
-    msg["Message-ID"] = f"<{mail.message_id}>"
-    for name, value in mail.headers.items():
-        msg[name] = value
