@@ -6,7 +6,6 @@ Settings are read here, at start-up, never at import.
 from __future__ import annotations
 
 import sys
-
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,9 +15,18 @@ from adapters.settings import Settings
 from api.container import Container, build_container
 from api.errors import register_error_handlers
 from api.observability import configure_logging
-from api.routes import ops
-from api.routes import accounts, connector, inbound, messages, providers, tickets
-from api.routes import automation, records_extra, xml_api
+from api.routes import (
+    accounts,
+    automation,
+    connector,
+    inbound,
+    messages,
+    ops,
+    providers,
+    records_extra,
+    tickets,
+    xml_api,
+)
 
 DESCRIPTION = """Turns a support mailbox into tickets.
 

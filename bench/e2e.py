@@ -23,8 +23,16 @@ from sqlalchemy import create_engine, func, select, text
 from adapters.persistence.tables import InboundMessage, OutboundMessage
 from adapters.persistence.types import UTCDateTime
 from bench.load import LoadResult, send
-from bench.procs import (cmdline, cpu_seconds, cpu_used, descendants, machine_busy_seconds,
-                         parent, steal_seconds, thread_cpu_seconds)
+from bench.procs import (
+    cmdline,
+    cpu_seconds,
+    cpu_used,
+    descendants,
+    machine_busy_seconds,
+    parent,
+    steal_seconds,
+    thread_cpu_seconds,
+)
 from bench.seed import seed
 from tests.conftest import SmtpSink, free_port
 from tests.harness import Process, connector_env, wait_ready, web, worker

@@ -10,8 +10,8 @@ from __future__ import annotations
 import email
 import sqlite3
 import time
-from email.policy import compat32
 from collections.abc import Callable
+from email.policy import compat32
 from pathlib import Path
 
 

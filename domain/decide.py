@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from domain.acknowledgements import acknowledgement_refusal, forward_limit
-from domain.bounces import bounce_decision
 from domain.automation import automated_email
+from domain.bounces import bounce_decision
 from domain.decisions import CreateTicket, Decision, FileReply, Forward, Ignore
 from domain.guards import is_bounce, is_loop, is_own_mail
 from domain.model import DocumentKind, MessageView, Outcome, Policy

@@ -21,8 +21,14 @@ from urllib.parse import quote
 import httpx
 
 from adapters.inbound.base import (
-    InboundDelivery, InboundWebhook, WebhookRequest, WebhookResult, envelope_recipients,
-    envelope_sender, load_json, spam_score,
+    InboundDelivery,
+    InboundWebhook,
+    WebhookRequest,
+    WebhookResult,
+    envelope_recipients,
+    envelope_sender,
+    load_json,
+    spam_score,
 )
 from adapters.inbound.rebuild import Attachment, Body, address, build_message
 from domain.errors import MalformedPayload, UpstreamUnavailable

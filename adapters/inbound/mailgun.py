@@ -25,8 +25,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from adapters.inbound.base import (
-    InboundDelivery, InboundWebhook, WebhookRequest, WebhookResult, envelope_recipients,
-    envelope_sender, load_json, spam_score, yes_no_verdict,
+    InboundDelivery,
+    InboundWebhook,
+    WebhookRequest,
+    WebhookResult,
+    envelope_recipients,
+    envelope_sender,
+    load_json,
+    spam_score,
+    yes_no_verdict,
 )
 from adapters.inbound.forms import Form, parse_form
 from adapters.inbound.rebuild import Attachment, Body, build_message

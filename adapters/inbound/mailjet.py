@@ -19,8 +19,14 @@ from email.message import Message
 from typing import Any
 
 from adapters.inbound.base import (
-    InboundDelivery, InboundWebhook, WebhookRequest, WebhookResult, envelope_recipients,
-    envelope_sender, load_json, spam_score,
+    InboundDelivery,
+    InboundWebhook,
+    WebhookRequest,
+    WebhookResult,
+    envelope_recipients,
+    envelope_sender,
+    load_json,
+    spam_score,
 )
 from adapters.inbound.rebuild import Attachment, Body, build_message
 from domain.errors import MalformedPayload

@@ -25,8 +25,14 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from adapters.inbound.base import (
-    InboundDelivery, InboundWebhook, WebhookRequest, WebhookResult, envelope_recipients,
-    load_json, spam_score, text_bytes,
+    InboundDelivery,
+    InboundWebhook,
+    WebhookRequest,
+    WebhookResult,
+    envelope_recipients,
+    load_json,
+    spam_score,
+    text_bytes,
 )
 from adapters.inbound.forms import Form, parse_form
 from domain.errors import MalformedPayload, Unauthorized

@@ -20,8 +20,16 @@ import binascii
 from typing import Any
 
 from adapters.inbound.base import (
-    InboundDelivery, InboundWebhook, WebhookRequest, WebhookResult, envelope_recipients,
-    envelope_sender, load_json, spam_score, text_bytes, yes_no_verdict,
+    InboundDelivery,
+    InboundWebhook,
+    WebhookRequest,
+    WebhookResult,
+    envelope_recipients,
+    envelope_sender,
+    load_json,
+    spam_score,
+    text_bytes,
+    yes_no_verdict,
 )
 from adapters.inbound.rebuild import Attachment, Body, address, build_message
 from domain.errors import MalformedPayload

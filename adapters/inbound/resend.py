@@ -28,7 +28,11 @@ from urllib.parse import quote
 import httpx
 
 from adapters.inbound.base import (
-    InboundDelivery, InboundWebhook, WebhookRequest, WebhookResult, envelope_recipients,
+    InboundDelivery,
+    InboundWebhook,
+    WebhookRequest,
+    WebhookResult,
+    envelope_recipients,
     load_json,
 )
 from domain.errors import MalformedPayload, Unauthorized, UpstreamUnavailable

@@ -17,8 +17,14 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.inbound.base import (
-    InboundDelivery, InboundWebhook, WebhookRequest, WebhookResult, envelope_recipients,
-    envelope_sender, load_json, spam_score,
+    InboundDelivery,
+    InboundWebhook,
+    WebhookRequest,
+    WebhookResult,
+    envelope_recipients,
+    envelope_sender,
+    load_json,
+    spam_score,
 )
 from adapters.inbound.forms import Form, parse_form
 from adapters.inbound.rebuild import Attachment, Body, build_message, split_header_block

@@ -23,8 +23,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from adapters.inbound.base import (
-    NOT_SPAM, SPAM, InboundDelivery, InboundWebhook, WebhookRequest, WebhookResult,
-    envelope_recipients, envelope_sender, load_json, text_bytes,
+    NOT_SPAM,
+    SPAM,
+    InboundDelivery,
+    InboundWebhook,
+    WebhookRequest,
+    WebhookResult,
+    envelope_recipients,
+    envelope_sender,
+    load_json,
+    text_bytes,
 )
 from adapters.inbound.sns import SnsHttp, SnsVerifier, is_sns_url
 from domain.errors import Forbidden, MalformedPayload

@@ -19,8 +19,14 @@ import hmac
 from typing import Any
 
 from adapters.inbound.base import (
-    InboundDelivery, InboundWebhook, WebhookRequest, WebhookResult, envelope_recipients,
-    envelope_sender, load_json, text_bytes,
+    InboundDelivery,
+    InboundWebhook,
+    WebhookRequest,
+    WebhookResult,
+    envelope_recipients,
+    envelope_sender,
+    load_json,
+    text_bytes,
 )
 from domain.errors import MalformedPayload, Unauthorized
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+
 from tnefparse import TNEF
 
 from adapters.mail.files import ExtractedAttachment, safe_filename

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Integer, bindparam, func, literal, null, or_, select
 from sqlmodel import Session
 
+from adapters.persistence.records import MAX_ID
 from adapters.persistence.tables import (
     Account,
     Asset,
@@ -21,7 +22,6 @@ from adapters.persistence.tables import (
     Ticket,
     UndeliverableAddress,
 )
-from adapters.persistence.records import MAX_ID
 from adapters.persistence.types import UTCDateTime
 from domain import model
 from domain.model import (

@@ -10,7 +10,6 @@ from sqlalchemy import Select, bindparam, delete, false, func, insert, or_, sele
 from sqlmodel import Session, SQLModel
 
 from adapters.mail.files import ExtractedAttachment
-from adapters.persistence.types import UTCDateTime
 from adapters.persistence.tables import (
     Account,
     Asset,
@@ -22,6 +21,7 @@ from adapters.persistence.tables import (
     HistoryNote,
     Ticket,
 )
+from adapters.persistence.types import UTCDateTime
 from domain.addresses import address_key, domain_of
 from domain.automation import field_key
 from domain.errors import Conflict, InvalidInput, NotFound

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from sqlalchemy import select
 
 from adapters.persistence import records
 from adapters.persistence.tables import Account, Contact, Employee
@@ -25,7 +26,6 @@ from api.schemas import (
     Page,
 )
 from domain.addresses import address_key
-from sqlalchemy import select
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"], dependencies=AUTH, responses=errors())
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]

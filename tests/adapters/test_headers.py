@@ -59,6 +59,6 @@ def test_attachment_names_cannot_carry_paths() -> None:
 
 
 def test_a_body_with_a_wrong_charset_label_is_still_text() -> None:
-    raw = ("From: a@b.example\r\nContent-Type: text/plain; charset=utf-8\r\n"
-           "Content-Transfer-Encoding: 8bit\r\n\r\n").encode() + "Prüfung läuft".encode("cp1252")
+    raw = (b"From: a@b.example\r\nContent-Type: text/plain; charset=utf-8\r\n"
+           b"Content-Transfer-Encoding: 8bit\r\n\r\n") + "Prüfung läuft".encode("cp1252")
     assert "Prüfung läuft" in extract_document(parse_message(raw)).text

@@ -316,8 +316,8 @@ class TestDocuments:
 
     def test_a_body_in_an_undeclared_charset_is_still_read(self, api: Api) -> None:
         api.account("Acme", email="acme.example")
-        raw = ("From: bob@acme.example\r\nSubject: =?iso-8859-1?Q?M=FCller?=\r\n"
-               "Content-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\n").encode() \
+        raw = (b"From: bob@acme.example\r\nSubject: =?iso-8859-1?Q?M=FCller?=\r\n"
+               b"Content-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\n") \
             + "Grüße aus Köln, der Drucker geht nicht.\r\n".encode("latin-1")
         message = api.deliver(raw)
         assert message["subject"] == "Müller"

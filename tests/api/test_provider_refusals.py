@@ -13,12 +13,26 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from domain.errors import StorageUnavailable
 from tests.adapters.inbound.payloads import (
-    SnsSigner, multipart, reference_message, ses_notification, subscription_confirmation,
+    SnsSigner,
+    multipart,
+    reference_message,
+    ses_notification,
+    subscription_confirmation,
     urlencoded,
 )
 from tests.api.conftest import BASIC, make_settings
 from tests.api.test_providers import (  # noqa: F401  (fixtures)
-    SIGNER, Hooks, _mailgun_fields, hooks, inbound_id, post_mandrill, post_postmark, post_resend, post_sendgrid, post_ses, post_sparkpost,
+    SIGNER,
+    Hooks,
+    _mailgun_fields,
+    hooks,
+    inbound_id,
+    post_mandrill,
+    post_postmark,
+    post_resend,
+    post_sendgrid,
+    post_ses,
+    post_sparkpost,
 )
 from tests.conftest import SmtpSink
 

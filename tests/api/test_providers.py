@@ -23,8 +23,19 @@ from adapters.inbound.resend import svix_signature
 from api.main import create_app
 from api.routes.providers_kit import ProviderPorts, install
 from tests.adapters.inbound.payloads import (
-    TOPIC, FakeSns, SnsSigner, brevo_item, mailgun_fields, mailjet_payload, multipart,
-    postmark_payload, reference_message, sendgrid_fields, ses_notification, split, urlencoded,
+    TOPIC,
+    FakeSns,
+    SnsSigner,
+    brevo_item,
+    mailgun_fields,
+    mailjet_payload,
+    multipart,
+    postmark_payload,
+    reference_message,
+    sendgrid_fields,
+    ses_notification,
+    split,
+    urlencoded,
 )
 from tests.api.conftest import BASIC, Api, make_settings
 from tests.conftest import SmtpSink

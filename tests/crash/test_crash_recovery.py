@@ -23,7 +23,6 @@ from tests.conftest import BACKEND, SmtpSink, free_port, wait_until
 from tests.harness import LoadClient, Process, api_post, connector_env, wait_ready, web, worker
 from tests.mail import email as make_email
 
-
 MESSAGES = 240
 CUSTOMERS = 160  # from acme.example: a ticket and an acknowledgement each; the rest forwarded
 

@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis.core.parameters import ParameterLocation
-from schemathesis.specs.openapi import checks
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.specs.openapi import checks
 
 from api.main import create_app
 from tests.api.conftest import API_KEY, BASIC, Api, make_settings

@@ -10,7 +10,13 @@ from adapters.inbound.mailgun import MailgunWebhook, check_signature, mailgun_si
 from adapters.inbound.replay import MemoryReplayCache
 from domain.errors import Conflict, MalformedPayload, Unauthorized
 from tests.adapters.inbound.payloads import (
-    document, mailgun_fields, multipart, reference_message, request, split, urlencoded,
+    document,
+    mailgun_fields,
+    multipart,
+    reference_message,
+    request,
+    split,
+    urlencoded,
 )
 
 KEY = "key-test-signing"

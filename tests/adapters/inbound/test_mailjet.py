@@ -6,7 +6,11 @@ import json
 
 from adapters.inbound.mailjet import MailjetWebhook
 from tests.adapters.inbound.payloads import (
-    document, mailjet_payload, reference_message, request, split,
+    document,
+    mailjet_payload,
+    reference_message,
+    request,
+    split,
 )
 
 

@@ -10,7 +10,11 @@ import pytest
 from adapters.inbound.postmark import PostmarkWebhook
 from domain.errors import MalformedPayload
 from tests.adapters.inbound.payloads import (
-    document, postmark_payload, reference_message, request, split,
+    document,
+    postmark_payload,
+    reference_message,
+    request,
+    split,
 )
 
 

@@ -9,7 +9,12 @@ import pytest
 from adapters.inbound.sendgrid import SendgridWebhook
 from domain.errors import MalformedPayload
 from tests.adapters.inbound.payloads import (
-    document, multipart, reference_message, request, sendgrid_fields, split,
+    document,
+    multipart,
+    reference_message,
+    request,
+    sendgrid_fields,
+    split,
 )
 
 

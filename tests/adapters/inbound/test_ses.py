@@ -10,7 +10,13 @@ from adapters.inbound.ses import SesWebhook
 from adapters.inbound.sns import is_sns_url, string_to_sign
 from domain.errors import Forbidden, MalformedPayload, UpstreamUnavailable
 from tests.adapters.inbound.payloads import (
-    CERT_URL, TOPIC, FakeSns, SnsSigner, reference_message, request, ses_notification,
+    CERT_URL,
+    TOPIC,
+    FakeSns,
+    SnsSigner,
+    reference_message,
+    request,
+    ses_notification,
     subscription_confirmation,
 )
 

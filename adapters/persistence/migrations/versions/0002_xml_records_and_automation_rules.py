@@ -8,12 +8,11 @@ Revises: 0001
 Create Date: 2026-11-27
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 from adapters.persistence.types import UTCDateTime
-
 
 revision = '0002'
 down_revision = '0001'

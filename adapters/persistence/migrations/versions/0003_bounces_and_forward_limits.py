@@ -5,12 +5,11 @@ Revises: 0002
 Create Date: 2026-11-27
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 from adapters.persistence.types import UTCDateTime
-
 
 revision = '0003'
 down_revision = '0002'
