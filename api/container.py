@@ -53,10 +53,6 @@ class Container:
     def wake_processing(self) -> None:
         self.loops[0].wake()
 
-    def wake_outbox(self) -> None:
-        self.loops[1].wake()
-
-
 def build_container(settings: Settings) -> Container:
     db = Database(settings.database_url)
     if settings.migrate_on_start:

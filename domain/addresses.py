@@ -22,6 +22,3 @@ def domain_of(address: str) -> str | None:
     _, at, domain = address.rpartition("@")
     return domain if at and domain else None
 
-
-def is_bare_domain(key: str) -> bool:
-    return "@" not in key and "." in key

@@ -41,9 +41,6 @@ class KindSpec:
     recid: str
     fields: Mapping[str, FieldSpec]
 
-    def field_for(self, column: str) -> FieldSpec | None:
-        return next((f for f in self.fields.values() if f.column == column), None)
-
 
 def _kind(name: str, label: str, recid: str, *specs: FieldSpec) -> KindSpec:
     return KindSpec(name, label, recid, {s.code: s for s in specs})

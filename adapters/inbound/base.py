@@ -110,16 +110,6 @@ def load_json(data: bytes | str, what: str) -> Any:
         raise MalformedPayload(f"{what} is not valid JSON: {exc}") from None
 
 
-def require(mapping: Any, key: str, kind: type | tuple[type, ...], what: str) -> Any:
-    """mapping[key] if it is of the expected JSON type, else MalformedPayload naming it."""
-    if not isinstance(mapping, dict):
-        raise MalformedPayload(f"{what} is not a JSON object")
-    value = mapping.get(key)
-    if not isinstance(value, kind):
-        raise MalformedPayload(f"{what} has no valid {key!r}")
-    return value
-
-
 def text_bytes(value: str) -> bytes:
     """A raw message carried in a JSON string, back to bytes.
 

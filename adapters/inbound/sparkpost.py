@@ -39,10 +39,6 @@ class SparkpostWebhook(InboundWebhook[list[Any]]):
     def __init__(self, token: str | None) -> None:
         self._token = token
 
-    @property
-    def uses_token(self) -> bool:
-        return bool(self._token)
-
     def decode(self, request: WebhookRequest) -> list[Any]:
         batch = load_json(request.body, "the SparkPost payload")
         if not isinstance(batch, list):

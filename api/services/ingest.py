@@ -124,17 +124,16 @@ class IngestWriter:
             if stop:
                 return
 
-    def _write(self, items: list[PreparedDelivery]) -> list[Stored]:
-        for attempt in range(3):
-            try:
-                with self._db.writing() as session:
-                    return inbox.store(session, items, utcnow())
-            except IntegrityError:
-                # Another process stored one of these keys between our read and our insert:
-                # run the batch again, and that delivery is now seen as the duplicate it is.
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+    def _write(self, items: list[PreparedDelivery], tries: int = 3) -> list[Stored]:
+        try:
+            with self._db.writing() as session:
+                return inbox.store(session, items, utcnow())
+        except IntegrityError:
+            # Another process stored one of these keys between our read and our insert: run
+            # the batch again, and that delivery is now seen as the duplicate it is.
+            if tries <= 1:
+                raise
+            return self._write(items, tries - 1)
 
     def _after_commit(self, batch: list[_Job], results: list[Stored]) -> None:
         if any(r.status == "queued" for r in results):
