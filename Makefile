@@ -13,13 +13,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/uvicorn --factory api.main:create_app --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
+	$(BIN)/uvicorn --factory api.entrypoints.web:create_app --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
 worker: $(STAMP)
-	$(BIN)/python -m api.worker
+	$(BIN)/python -m api.entrypoints.worker
 
 migrate: $(STAMP)
-	$(BIN)/alembic upgrade head
+	$(BIN)/python -m api.entrypoints.migrate
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -30,7 +30,7 @@ test-postgres: $(STAMP)
 	CONNECTOR_TEST_DATABASE=postgres $(BIN)/python -m pytest
 
 openapi: $(STAMP)
-	$(BIN)/python -m api.openapi > openapi/openapi.json
+	$(BIN)/python -m api.entrypoints.openapi > openapi/openapi.json
 
 # About 15 minutes on a 2-core machine; `$(BIN)/python -m bench.run --quick` for a short run.
 bench: $(STAMP)

@@ -1,5 +1,9 @@
 """Address keys: how sender addresses and account email fields are compared."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+
 
 def address_key(value: str | None) -> str | None:
     """The comparable form of an address or bare domain: trimmed, lower-case, no brackets.
@@ -22,3 +26,28 @@ def domain_of(address: str) -> str | None:
     _, at, domain = address.rpartition("@")
     return domain if at and domain else None
 
+
+def envelope_sender(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if value in ("", "<>"):
+        return ""  # the null reverse-path of bounces and auto-replies (RFC 5321 §4.5.5)
+    return address_key(value) or value[:320]
+
+
+def envelope_recipients(values: Iterable[str | None]) -> tuple[str, ...]:
+    keys: list[str] = []
+    for value in values:
+        for part in (value or "").split(","):
+            key = address_key(_angle_addr(part))
+            if key and key not in keys:
+                keys.append(key)
+    return tuple(keys)
+
+
+def _angle_addr(value: str) -> str:
+    # "Name <a@b>" -> "a@b"; a bare address stays as it is.
+    if "<" in value and ">" in value:
+        return value[value.rindex("<") + 1:value.rindex(">")]
+    return value

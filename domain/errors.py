@@ -1,4 +1,4 @@
-"""Domain errors. The HTTP mapping lives in one table: api/errors.py."""
+"""Domain errors. The HTTP mapping lives in one table: api/http/errors.py."""
 
 
 class DomainError(Exception):
@@ -43,3 +43,23 @@ class StorageUnavailable(DomainError):
 
 class UpstreamUnavailable(DomainError):
     """A provider's service we must call (SNS certificate, Resend API) did not answer: retry."""
+
+
+class StorageConflict(StorageUnavailable):
+    """Another writer stored the same unique key first: the transaction can simply run again."""
+
+
+class SendFailed(Exception):
+    """A mail could not be handed to the SMTP server (not an HTTP error: the outbox retries).
+
+    `permanent`: the server refused it for good (5xx). `unconfirmed`: the whole message was
+    handed over but the server's answer never came, so it may have it: never resend.
+    `connection_lost`: the connection broke, so the rest of a batch cannot go out on it either.
+    """
+
+    def __init__(self, message: str, *, permanent: bool, unconfirmed: bool = False,
+                 connection_lost: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.unconfirmed = unconfirmed
+        self.connection_lost = connection_lost

@@ -32,6 +32,32 @@ class MessageStatus(StrEnum):
     FAILED = "failed"
 
 
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
+    CLOSED = "closed"
+
+
+class OutboxKind(StrEnum):
+    FORWARD = "forward"
+    ACKNOWLEDGEMENT = "acknowledgement"
+    XML_RESPONSE = "xml_response"
+    TEST = "test"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # handed to the SMTP server, its answer not yet recorded
+    SENT = "sent"
+    FAILED = "failed"
+
+
+# Ids are INTEGER columns: PostgreSQL refuses larger values outright, so a larger number names
+# no record (a 404, or no ticket for a number in a subject) instead of failing the lookup.
+MAX_ID = 2**31 - 1
+
+
 class DocumentKind(StrEnum):
     CUSTOMER_EMAIL = "customer_email"
     EMPLOYEE_EMAIL = "employee_email"

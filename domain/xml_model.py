@@ -6,6 +6,7 @@ domain/xml_records.py and domain/xml_api.py.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -73,3 +74,16 @@ def shown(value: str, limit: int = 60) -> str:
     """Untrusted text made short and single-line before it goes into a message."""
     text = " ".join(value.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# The transaction roots (docs/xml-api.md) and the largest document read as one.
+MAX_BYTES = 1024 * 1024
+ROOTS = {"commitcrmtransaction": "CommitCRMTransaction",
+         "rangermsptransaction": "RangerMSPTransaction"}
+ROOT_TAG = re.compile(rb"<\s*(?:[\w.-]+:)?(commitcrmtransaction|rangermsptransaction)\b",
+                       re.IGNORECASE)
+
+
+def names_a_transaction(data: bytes) -> bool:
+    """Whether these bytes hold a transaction's root tag (read or not, it is meant as one)."""
+    return ROOT_TAG.search(data) is not None

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from domain.addresses import address_key
+from domain.model import MAX_ID
 from domain.xml_fields import (
     ADDRESS,
     ADDRESS_OR_DOMAIN,
@@ -18,8 +19,6 @@ from domain.xml_fields import (
     FieldSpec,
 )
 from domain.xml_model import XmlCode, XmlError, shown
-
-MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
 def convert(spec: FieldSpec, text: str) -> object | XmlError:

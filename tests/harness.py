@@ -71,13 +71,13 @@ class Process:
 
 
 def web(env: dict[str, str], port: int, log: Path) -> Process:
-    return Process([sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app",
+    return Process([sys.executable, "-m", "uvicorn", "--factory", "api.entrypoints.web:create_app",
                     "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
                     "--log-level", "warning"], env, log)
 
 
 def worker(env: dict[str, str], log: Path) -> Process:
-    return Process([sys.executable, "-m", "api.worker"], env, log)
+    return Process([sys.executable, "-m", "api.entrypoints.worker"], env, log)
 
 
 def wait_ready(port: int, timeout: float = 60.0) -> None:

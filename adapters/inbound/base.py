@@ -11,54 +11,14 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
-from domain.addresses import address_key
-from domain.errors import MalformedPayload
-
-
-@dataclass(frozen=True, slots=True)
-class InboundDelivery:
-    raw: bytes
-    source: str
-    envelope_from: str | None = None
-    envelope_to: tuple[str, ...] = ()
-    provider_event_id: str | None = None
-    spam_score: float | None = None
-    spam_verdict: str | None = None
-
-
-# The spam verdicts recorded on inbound messages; None when the provider gives no yes/no answer.
-SPAM = "spam"
-NOT_SPAM = "not_spam"
-
-
-@dataclass(frozen=True)
-class WebhookRequest:
-    """One HTTP request as a provider sent it: nothing decoded yet."""
-
-    method: str
-    url: str
-    headers: Mapping[str, str]  # names in lower case
-    body: bytes
-
-    @classmethod
-    def build(cls, method: str, url: str, headers: Iterable[tuple[str, str]],
-              body: bytes) -> WebhookRequest:
-        return cls(method.upper(), url, {k.lower(): v for k, v in headers}, body)
-
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name.lower())
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "")
-
-    @property
-    def media_type(self) -> str:
-        return self.content_type.split(";")[0].strip().lower()
+from domain.addresses import envelope_recipients, envelope_sender
+from domain.errors import DomainError, MalformedPayload
+from domain.messages import NOT_SPAM, SPAM, InboundDelivery, ReplayToken, WebhookRequest
+from domain.settings import SettingSpec
 
 
 @dataclass
@@ -67,9 +27,42 @@ class WebhookResult:
 
     deliveries: list[InboundDelivery] = field(default_factory=list)
     note: str | None = None  # e.g. "subscription confirmed" when nothing is stored
-    # Undoes side effects of accepting the request (Mailgun's replay token) when storing fails,
-    # so that the provider's retry of the same signed request is not refused as a replay.
-    on_store_failed: Callable[[], None] | None = None
+    # A signed token that must not be accepted twice (Mailgun): recorded by ingest in the
+    # same transaction as the message, so a failed commit leaves it unused for the retry.
+    replay: ReplayToken | None = None
+
+
+@dataclass(frozen=True)
+class ProviderPorts:
+    """What provider adapters reach outside: SNS over HTTPS, the providers' HTTP APIs."""
+
+    sns: Any  # adapters.inbound.sns.SnsHttp
+    http: Any  # an httpx.Client for the providers' APIs (Resend, Brevo)
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One provider's registration: everything the HTTP layer and the settings need to know.
+
+    `auth`: "basic" (HTTP Basic, checked before the body is read), "signature" (the adapter
+    verifies what signs the payload), or "token_or_basic" (a token setting when it is set,
+    else HTTP Basic). `answer`: "one" message, a "batch", or "one_or_note" (a request that may
+    carry no message, such as an SNS subscription confirmation). `refusals`: statuses that
+    this provider reads differently from the default table (providers.md §4.3).
+    """
+
+    name: str
+    paths: tuple[str, ...]
+    summary: str
+    build: Callable[[Any, ProviderPorts], InboundWebhook[Any]]  # (current settings, ports)
+    auth: str = "basic"
+    token_setting: str | None = None  # for auth "token_or_basic"
+    media_types: tuple[str, ...] = ("application/json",)
+    answer: str = "one"
+    errors: tuple[int, ...] = (400, 401)
+    settings: tuple[SettingSpec, ...] = ()
+    refusals: Mapping[type[DomainError], int] = field(default_factory=dict)
+    head_check: bool = False  # answers HEAD (Mandrill checks the URL before it saves it)
 
 
 P = TypeVar("P")
@@ -78,7 +71,7 @@ P = TypeVar("P")
 class InboundWebhook(ABC, Generic[P]):
     """One provider: decode the request, verify what signs it, hand over deliveries.
 
-    HTTP Basic credentials are checked by the route (api.deps.require_inbound_basic) before the
+    HTTP Basic credentials are checked by the route (api.http.deps.require_inbound_basic) before the
     body is read; `verify` is for what only the payload can prove (signatures, tokens, topics).
     """
 
@@ -125,32 +118,6 @@ def text_bytes(value: str) -> bytes:
             return value.encode("utf-8", "replace")
 
 
-def envelope_sender(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if value in ("", "<>"):
-        return ""  # the null reverse-path of bounces and auto-replies (RFC 5321 §4.5.5)
-    return address_key(value) or value[:320]
-
-
-def envelope_recipients(values: Iterable[str | None]) -> tuple[str, ...]:
-    keys: list[str] = []
-    for value in values:
-        for part in (value or "").split(","):
-            key = address_key(_angle_addr(part))
-            if key and key not in keys:
-                keys.append(key)
-    return tuple(keys)
-
-
-def _angle_addr(value: str) -> str:
-    # "Name <a@b>" -> "a@b"; a bare address stays as it is.
-    if "<" in value and ">" in value:
-        return value[value.rindex("<") + 1:value.rindex(">")]
-    return value
-
-
 def spam_score(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
@@ -165,3 +132,6 @@ def yes_no_verdict(value: str | None) -> str | None:
     """SpamAssassin-style flags ("Yes", "No, score=1.7 ...") as a verdict."""
     word = (value or "").strip().split(",")[0].strip().lower()
     return {"yes": SPAM, "no": NOT_SPAM}.get(word)
+
+
+__all__ = ["WebhookRequest", "envelope_recipients", "envelope_sender"]  # the providers take them from here

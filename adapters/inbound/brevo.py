@@ -21,8 +21,8 @@ from urllib.parse import quote
 import httpx
 
 from adapters.inbound.base import (
-    InboundDelivery,
     InboundWebhook,
+    Provider,
     WebhookRequest,
     WebhookResult,
     envelope_recipients,
@@ -32,6 +32,8 @@ from adapters.inbound.base import (
 )
 from adapters.inbound.rebuild import Attachment, Body, address, build_message
 from domain.errors import MalformedPayload, UpstreamUnavailable
+from domain.messages import InboundDelivery
+from domain.settings import SettingSpec
 
 
 class BrevoApi:
@@ -131,3 +133,17 @@ def _attachment(meta: Any, api: BrevoApi) -> Attachment:
             charset = value.strip().strip('"') or None
     return Attachment(data=data, content_type=ctype, filename=str(meta.get("Name") or "") or None,
                       content_id=str(meta.get("ContentID") or "") or None, charset=charset)
+
+
+PROVIDER = Provider(
+    name="brevo", paths=("/inbound/brevo",),
+    summary="Brevo inbound parsing: every item of the batch is stored before the answer.",
+    build=lambda s, ports: BrevoWebhook(BrevoApi(ports.http, s.brevo_api_key, s.brevo_api_url)),
+    answer="batch",
+    settings=(
+        SettingSpec("brevo_api_key", str | None, None, "Brevo API key (to download attachments)",
+                    "providers", runtime=True, secret=True),
+        SettingSpec("brevo_api_url", str, "https://api.brevo.com/v3", "Brevo API base URL",
+                    "providers"),
+    ),
+)

@@ -2,12 +2,13 @@
 
 Quirks (providers.md §3.2):
 * The signature covers only `timestamp` + `token`, not the body [MG-um]: a captured request
-  could be replayed with another body, so a token is accepted once (replay cache, shared by all
-  processes through the database) and only while its timestamp is in the window.
+  could be replayed with another body, so a token is accepted once (recorded with the message
+  in the ingest transaction, shared by all processes through the database) and only while its
+  timestamp is in the window.
 * The window is long by default (8 h 15 min): Mailgun retries for 8 hours and does not document
   whether retries are signed again [MG-um], and a retry refused as stale would lose the mail.
-  The replay cache remembers each token for the whole window, so a long window does not open a
-  replay hole; it only keeps more rows.
+  Each token is remembered for the whole window, so a long window does not open a replay hole;
+  it only keeps more rows.
 * Mailgun picks the format by URL: raw MIME when the URL ends in `mime` [MG-um]. Both paths
   accept both formats, so a route pointed at the wrong one still delivers.
 * 406 is the only status that stops Mailgun's retries [MG-um]: malformed payloads and replays.
@@ -25,8 +26,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from adapters.inbound.base import (
-    InboundDelivery,
     InboundWebhook,
+    Provider,
     WebhookRequest,
     WebhookResult,
     envelope_recipients,
@@ -37,8 +38,9 @@ from adapters.inbound.base import (
 )
 from adapters.inbound.forms import Form, parse_form
 from adapters.inbound.rebuild import Attachment, Body, build_message
-from adapters.inbound.replay import ReplayCache
 from domain.errors import Conflict, MalformedPayload, Unauthorized
+from domain.messages import InboundDelivery, ReplayToken
+from domain.settings import SettingSpec
 
 FUTURE_SKEW_SECONDS = 300  # a sender's clock slightly ahead of ours
 
@@ -67,10 +69,9 @@ def check_signature(signing_key: str | None, timestamp: str, token: str, signatu
 class MailgunWebhook(InboundWebhook[Form]):
     provider = "mailgun"
 
-    def __init__(self, signing_key: str | None, replay: ReplayCache, *,
-                 max_age_seconds: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, signing_key: str | None, *, max_age_seconds: float,
+                 clock: Callable[[], float] = time.time) -> None:
         self._key = signing_key
-        self._replay = replay
         self._max_age = max_age_seconds
         self._clock = clock
 
@@ -91,10 +92,7 @@ class MailgunWebhook(InboundWebhook[Form]):
         delivery = parse(payload)
         token = delivery.provider_event_id or ""
         expires = datetime.fromtimestamp(int(payload.text("timestamp") or 0) + self._max_age, UTC)
-        if not self._replay.remember(self.provider, token, expires):
-            raise Conflict("this Mailgun token was already used (a replayed request)")
-        return WebhookResult([delivery],
-                             on_store_failed=lambda: self._replay.forget(self.provider, token))
+        return WebhookResult([delivery], replay=ReplayToken(self.provider, token, expires))
 
 
 def parse(form: Form) -> InboundDelivery:
@@ -175,3 +173,24 @@ def _message_headers(form: Form) -> list[tuple[str, str]]:
         raise MalformedPayload("message-headers is not a list")
     return [(str(p[0]), str(p[1])) for p in pairs
             if isinstance(p, list | tuple) and len(p) == 2]
+
+
+PROVIDER = Provider(
+    name="mailgun", paths=("/inbound/mailgun", "/inbound/mailgun/mime"),
+    summary="Mailgun Routes forward(), parsed form or raw MIME (body-mime); signed (HMAC).",
+    build=lambda s, ports: MailgunWebhook(s.mailgun_signing_key,
+                                          max_age_seconds=s.mailgun_max_age_seconds),
+    auth="signature", media_types=("multipart/form-data", "application/x-www-form-urlencoded"),
+    errors=(401, 406),
+    settings=(
+        SettingSpec("mailgun_signing_key", str | None, None, "Mailgun webhook signing key",
+                    "providers", runtime=True, secret=True),
+        # Mailgun retries for 8 hours and may not re-sign retries; tokens are kept this long.
+        SettingSpec("mailgun_max_age_seconds", int, 8 * 3600 + 15 * 60,
+                    "accepted age of a Mailgun signature", "providers", runtime=True, minimum=60,
+                    maximum=7 * 86400),
+    ),
+    # 406 is the only status that stops Mailgun retrying: malformed posts, and replays
+    # (already accepted, or an attack).
+    refusals={MalformedPayload: 406, Conflict: 406},
+)

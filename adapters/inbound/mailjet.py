@@ -19,8 +19,8 @@ from email.message import Message
 from typing import Any
 
 from adapters.inbound.base import (
-    InboundDelivery,
     InboundWebhook,
+    Provider,
     WebhookRequest,
     WebhookResult,
     envelope_recipients,
@@ -30,6 +30,7 @@ from adapters.inbound.base import (
 )
 from adapters.inbound.rebuild import Attachment, Body, build_message
 from domain.errors import MalformedPayload
+from domain.messages import InboundDelivery
 
 _ATTACHMENT_REF = re.compile(r"^(Inline)?Attachment\d+$")
 
@@ -104,3 +105,9 @@ def _attachment(data: bytes, headers: dict[str, Any], *, inline: bool) -> Attach
                       filename=str(filename) if filename else None,
                       content_id=str(probe.get("content-id") or "") or None,
                       inline=inline or None, charset=probe.get_content_charset())
+
+
+PROVIDER = Provider(
+    name="mailjet", paths=("/inbound/mailjet",), summary="Mailjet Parse API.",
+    build=lambda s, ports: MailjetWebhook(),
+)

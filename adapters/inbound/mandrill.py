@@ -25,8 +25,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from adapters.inbound.base import (
-    InboundDelivery,
     InboundWebhook,
+    Provider,
     WebhookRequest,
     WebhookResult,
     envelope_recipients,
@@ -36,6 +36,8 @@ from adapters.inbound.base import (
 )
 from adapters.inbound.forms import Form, parse_form
 from domain.errors import MalformedPayload, Unauthorized
+from domain.messages import InboundDelivery
+from domain.settings import SettingSpec
 
 
 def mandrill_signature(key: str, url: str, params: list[tuple[str, str]]) -> str:
@@ -104,3 +106,20 @@ def parse_event(event: Any) -> InboundDelivery:
         envelope_to=envelope_recipients([recipient if isinstance(recipient, str) else None]),
         spam_score=spam_score(report.get("score")),
     )
+
+
+PROVIDER = Provider(
+    name="mandrill", paths=("/inbound/mandrill",),
+    summary="Mandrill inbound route: every event of the batch is stored before the answer.",
+    build=lambda s, ports: MandrillWebhook(s.mandrill_webhook_key, s.mandrill_webhook_url),
+    auth="signature", media_types=("application/x-www-form-urlencoded",), answer="batch",
+    errors=(401, 422), head_check=True,
+    settings=(
+        SettingSpec("mandrill_webhook_key", str | None, None, "Mandrill webhook key",
+                    "providers", runtime=True, secret=True),
+        SettingSpec("mandrill_webhook_url", str | None, None,
+                    "the webhook URL exactly as entered in Mandrill (it is signed)", "providers",
+                    runtime=True),
+    ),
+    refusals={MalformedPayload: 422},
+)

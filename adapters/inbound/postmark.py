@@ -20,8 +20,8 @@ import binascii
 from typing import Any
 
 from adapters.inbound.base import (
-    InboundDelivery,
     InboundWebhook,
+    Provider,
     WebhookRequest,
     WebhookResult,
     envelope_recipients,
@@ -33,6 +33,7 @@ from adapters.inbound.base import (
 )
 from adapters.inbound.rebuild import Attachment, Body, address, build_message
 from domain.errors import MalformedPayload
+from domain.messages import InboundDelivery
 
 
 class PostmarkWebhook(InboundWebhook[dict[str, Any]]):
@@ -123,3 +124,11 @@ def _attachment(item: Any) -> Attachment:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+PROVIDER = Provider(
+    name="postmark", paths=("/inbound/postmark",),
+    summary="Postmark inbound webhook, with RawEmail or without.",
+    build=lambda s, ports: PostmarkWebhook(), errors=(401, 403),
+    refusals={MalformedPayload: 403},  # the only code that stops Postmark retrying
+)

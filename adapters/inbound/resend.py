@@ -28,14 +28,16 @@ from urllib.parse import quote
 import httpx
 
 from adapters.inbound.base import (
-    InboundDelivery,
     InboundWebhook,
+    Provider,
     WebhookRequest,
     WebhookResult,
     envelope_recipients,
     load_json,
 )
 from domain.errors import MalformedPayload, Unauthorized, UpstreamUnavailable
+from domain.messages import InboundDelivery
+from domain.settings import SettingSpec
 
 TOLERANCE_SECONDS = 300  # the Svix libraries' WEBHOOK_TOLERANCE_IN_SECONDS [SVIX]
 
@@ -140,3 +142,20 @@ class ResendWebhook(InboundWebhook[dict[str, Any]]):
             envelope_to=envelope_recipients([str(t) for t in to] if isinstance(to, list) else []),
             provider_event_id=request.header("svix-id") or request.header("webhook-id"),
         )])
+
+
+PROVIDER = Provider(
+    name="resend", paths=("/inbound/resend",),
+    summary="Resend email.received webhook (Svix-signed); the raw message is fetched from the API.",
+    build=lambda s, ports: ResendWebhook(s.resend_webhook_secret,
+                                         ResendApi(ports.http, s.resend_api_key, s.resend_api_url)),
+    auth="signature",
+    settings=(
+        SettingSpec("resend_webhook_secret", str | None, None, "whsec_... of the inbound webhook",
+                    "providers", runtime=True, secret=True),
+        SettingSpec("resend_api_key", str | None, None, "Resend API key", "providers",
+                    runtime=True, secret=True),
+        SettingSpec("resend_api_url", str, "https://api.resend.com", "Resend API base URL",
+                    "providers"),
+    ),
+)

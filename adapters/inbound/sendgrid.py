@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.inbound.base import (
-    InboundDelivery,
     InboundWebhook,
+    Provider,
     WebhookRequest,
     WebhookResult,
     envelope_recipients,
@@ -29,6 +29,7 @@ from adapters.inbound.base import (
 from adapters.inbound.forms import Form, parse_form
 from adapters.inbound.rebuild import Attachment, Body, build_message, split_header_block
 from domain.errors import MalformedPayload
+from domain.messages import InboundDelivery
 
 
 class SendgridWebhook(InboundWebhook[Form]):
@@ -107,3 +108,10 @@ def _json_object(form: Form, name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise MalformedPayload(f"{name} is not a JSON object")
     return value
+
+
+PROVIDER = Provider(
+    name="sendgrid", paths=("/inbound/sendgrid",),
+    summary="SendGrid Inbound Parse, default (parsed) mode or Send Raw.",
+    build=lambda s, ports: SendgridWebhook(), media_types=("multipart/form-data",),
+)

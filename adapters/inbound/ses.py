@@ -23,10 +23,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from adapters.inbound.base import (
-    NOT_SPAM,
-    SPAM,
-    InboundDelivery,
     InboundWebhook,
+    Provider,
     WebhookRequest,
     WebhookResult,
     envelope_recipients,
@@ -36,6 +34,8 @@ from adapters.inbound.base import (
 )
 from adapters.inbound.sns import SnsHttp, SnsVerifier, is_sns_url
 from domain.errors import Forbidden, MalformedPayload
+from domain.messages import NOT_SPAM, SPAM, InboundDelivery
+from domain.settings import SettingSpec
 
 log = logging.getLogger(__name__)
 _TYPES = ("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation")
@@ -131,3 +131,14 @@ def parse_received(notification: dict[str, Any]) -> InboundDelivery:
 def _verdict(value: Any) -> str | None:
     status = str(value.get("status", "")).upper() if isinstance(value, dict) else ""
     return {"PASS": NOT_SPAM, "FAIL": SPAM}.get(status)  # GRAY, PROCESSING_FAILED: no verdict
+
+
+PROVIDER = Provider(
+    name="ses", paths=("/inbound/ses",),
+    summary="Amazon SES receipt rule (SNS action) through an SNS HTTPS subscription.",
+    build=lambda s, ports: SesWebhook((s.ses_topic_arns or "").split(","), ports.sns),
+    auth="signature", media_types=("text/plain", "application/json"), answer="one_or_note",
+    errors=(400, 403),
+    settings=(SettingSpec("ses_topic_arns", str | None, None, "allowed SNS topics (comma-separated)",
+                          "providers", runtime=True),),
+)

@@ -19,8 +19,8 @@ import hmac
 from typing import Any
 
 from adapters.inbound.base import (
-    InboundDelivery,
     InboundWebhook,
+    Provider,
     WebhookRequest,
     WebhookResult,
     envelope_recipients,
@@ -29,6 +29,8 @@ from adapters.inbound.base import (
     text_bytes,
 )
 from domain.errors import MalformedPayload, Unauthorized
+from domain.messages import InboundDelivery
+from domain.settings import SettingSpec
 
 TOKEN_HEADER = "x-messagesystems-webhook-token"
 
@@ -86,3 +88,14 @@ def parse_relay_message(item: Any) -> InboundDelivery | None:
         envelope_from=envelope_sender(msg_from if isinstance(msg_from, str) else None),
         envelope_to=envelope_recipients([rcpt_to if isinstance(rcpt_to, str) else None]),
     )
+
+
+PROVIDER = Provider(
+    name="sparkpost", paths=("/inbound/sparkpost",),
+    summary="SparkPost relay webhook (X-MessageSystems-Webhook-Token, or HTTP Basic).",
+    build=lambda s, ports: SparkpostWebhook(s.sparkpost_webhook_token),
+    auth="token_or_basic", token_setting="sparkpost_webhook_token", answer="batch",
+    settings=(SettingSpec("sparkpost_webhook_token", str | None, None,
+                          "the relay webhook's auth_token", "providers", runtime=True,
+                          secret=True),),
+)

@@ -10,11 +10,11 @@ import base64
 import binascii
 import re
 import secrets
-from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr
 
-from adapters.persistence.types import utcnow
+from domain.messages import OutgoingMail
 
 _LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
 # RFC 5321 §4.5.3.1.6: 998 octets per line. Anchored at line starts: unanchored, the engine
@@ -22,21 +22,6 @@ _LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
 _LONG_LINE = re.compile(rb"(?m)^[^\r\n]{999}")
 
 
-@dataclass(frozen=True, slots=True)
-class OutgoingMail:
-    mail_from: str
-    to: list[str]
-    subject: str
-    body: str
-    message_id: str
-    headers: dict[str, str] = field(default_factory=dict)
-    from_name: str = "Email Connector"
-
-
-def new_message_id(domain: str, hint: str = "") -> str:
-    """A Message-ID of ours (without brackets): random, and recognizable by its domain."""
-    token = secrets.token_hex(12)
-    return f"{hint}.{token}@{domain}" if hint else f"{token}@{domain}"
 
 
 def compose(mail: OutgoingMail, *, original: bytes | None = None, allow_8bit: bool = True) -> bytes:
@@ -70,7 +55,7 @@ def _headers(mail: OutgoingMail) -> bytes:
         ("From", formataddr((mail.from_name, mail.mail_from), charset="utf-8")),
         ("To", ", ".join(mail.to)),
         ("Subject", mail.subject),
-        ("Date", format_datetime(utcnow())),
+        ("Date", format_datetime(datetime.now(UTC))),
         ("Message-ID", f"<{mail.message_id}>"),
         *mail.headers.items(),
     ]

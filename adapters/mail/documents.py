@@ -7,29 +7,22 @@ kept as an attachment rather than dropped.
 from __future__ import annotations
 
 import mimetypes
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 from email.utils import parsedate_to_datetime
 
-from adapters.mail.files import ExtractedAttachment, safe_filename
+from adapters.mail.files import safe_filename
 from adapters.mail.headers import RawHeaders, header_text
 from adapters.mail.html_text import html_to_text
 from adapters.mail.replies import reply_part
 from adapters.mail.text import decode_bytes
 from adapters.mail.tnef import unpack_tnef
 from adapters.mail.unsplit import unsplit_parts
+from domain.messages import ExtractedAttachment, ExtractedDocument
 
 MAX_PARTS = 1000
 
 
-@dataclass(slots=True)
-class ExtractedDocument:
-    text: str = ""
-    html: str | None = None
-    reply_text: str = ""
-    date: datetime | None = None
-    attachments: list[ExtractedAttachment] = field(default_factory=list)
 
 
 def extract_document(msg: Message) -> ExtractedDocument:

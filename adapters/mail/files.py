@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 _UNSAFE_FILENAME = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
 
 
-@dataclass(slots=True)
-class ExtractedAttachment:
-    filename: str
-    content_type: str
-    data: bytes
-    content_id: str | None = None
-    inline: bool = False
 
 
 def safe_filename(name: str) -> str:

@@ -12,7 +12,6 @@ import base64
 import binascii
 import quopri
 import re
-from dataclasses import dataclass, field
 from email.errors import MissingHeaderBodySeparatorDefect
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
@@ -21,6 +20,7 @@ from email.utils import getaddresses
 
 from adapters.mail.text import decode_bytes, single_line
 from domain.addresses import address_key
+from domain.messages import HeaderSummary
 
 _HEAD_LIMIT = 1024 * 1024  # headers beyond 1 MiB are not read (hostile header floods)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -148,14 +148,6 @@ def message_ids(values: list[str]) -> tuple[str, ...]:
     return tuple(ids[-MAX_REFERENCES:])
 
 
-@dataclass(frozen=True, slots=True)
-class HeaderSummary:
-    """What ingest records from the headers: enough for dedupe keys and the processing log."""
-
-    message_id: str | None
-    from_address: str | None
-    to: list[str] = field(default_factory=list)
-    subject: str = ""
 
 
 def summarize(raw: bytes) -> HeaderSummary:

@@ -16,40 +16,33 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from adapters.mail.reading import ReadMessage, read_or_error
+from adapters.mail.reading import XmlParse, read_or_error
+from domain.messages import ReadJob, ReadMessage
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class ReadJob:
-    key: int
-    raw: bytes
-    envelope_from: str | None
-
-
-def _serve(connection: Connection, xml_enabled: bool) -> None:
+def _serve(connection: Connection, xml_parse: XmlParse) -> None:
     """The child: for each batch it is sent, send back one result per message, in order."""
     while True:
         try:
             batch = connection.recv()
         except EOFError:
             return
-        for raw, envelope_from in batch:
-            connection.send(read_or_error(raw, envelope_from, xml_enabled))
+        for raw, envelope_from, xml in batch:
+            connection.send(read_or_error(raw, envelope_from, xml_parse if xml else None))
 
 
 class MessageReader:
     """`processes=0` reads in the calling thread (no time limit; for tools and tests)."""
 
-    def __init__(self, *, processes: int, time_limit: float, xml_enabled: bool) -> None:
+    def __init__(self, *, processes: int, time_limit: float, xml_parse: XmlParse) -> None:
         self.in_child = processes > 0
         self.time_limit = time_limit
-        self.xml_enabled = xml_enabled
+        self._xml_parse = xml_parse  # a module-level function: the child gets it by name
         self._child: Any = None
         self._pipe: Connection | None = None
         self._sent: list[ReadJob] | None = None  # the batch in the child, not yet collected
@@ -66,7 +59,9 @@ class MessageReader:
         """Each job's ReadMessage, or the text of the error that stopped it."""
         jobs, self._sent = self._sent or [], None
         if not self.in_child:
-            return {j.key: read_or_error(j.raw, j.envelope_from, self.xml_enabled) for j in jobs}
+            return {j.key: read_or_error(j.raw, j.envelope_from,
+                                         self._xml_parse if j.xml_enabled else None)
+                    for j in jobs}
         results: dict[int, ReadMessage | str] = {}
         for index, job in enumerate(jobs):
             if self._pipe is None:  # the child was killed on an earlier message: a new one
@@ -99,12 +94,12 @@ class MessageReader:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["adapters.mail.reading"])
             ours, theirs = context.Pipe(duplex=True)
-            self._child = context.Process(target=_serve, args=(theirs, self.xml_enabled),
+            self._child = context.Process(target=_serve, args=(theirs, self._xml_parse),
                                           name="message-reader", daemon=True)
             self._child.start()
             theirs.close()
             self._pipe = ours
-        self._pipe.send([(job.raw, job.envelope_from) for job in jobs])
+        self._pipe.send([(job.raw, job.envelope_from, job.xml_enabled) for job in jobs])
 
     def _kill(self) -> None:
         if self._child is not None:

@@ -4,39 +4,38 @@ filing keeps. Runs in a reader process (see reader_pool.py), so it is a plain fu
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass, fields, is_dataclass, replace
+from collections.abc import Callable
+from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
-from adapters.mail.documents import ExtractedDocument, extract_document
+from adapters.mail.documents import extract_document
 from adapters.mail.dsn import delivery_report
 from adapters.mail.headers import parse_message
 from adapters.mail.view import message_view
-from adapters.xml.extract import transactions_in
-from domain.model import MessageView
+from adapters.mail.xml_parts import transactions_in
+from domain.messages import ReadMessage
+from domain.xml_model import XmlTransaction
+
+XmlParse = Callable[[bytes], XmlTransaction]
 
 
-@dataclass(frozen=True, slots=True)
-class ReadMessage:
-    view: MessageView
-    document: ExtractedDocument
-
-
-def read_message(raw: bytes, envelope_from: str | None, xml_enabled: bool) -> ReadMessage:
+def read_message(raw: bytes, envelope_from: str | None, xml_parse: XmlParse | None) -> ReadMessage:
+    """`xml_parse` only while the XML API is on: otherwise XML in a message is just text."""
     msg = parse_message(raw)
     view = message_view(msg, envelope_from=envelope_from)
-    if xml_enabled:
-        # Only while the API is on: otherwise XML in a message is just text (SPEC §2 step 3).
-        view = replace(view, xml=transactions_in(msg))
+    if xml_parse is not None:
+        view = replace(view, xml=transactions_in(msg, xml_parse))
     report = delivery_report(msg)
     if report is not None:
         view = replace(view, delivery_report=report)
     return without_nul(ReadMessage(view, extract_document(msg)))
 
 
-def read_or_error(raw: bytes, envelope_from: str | None, xml_enabled: bool) -> ReadMessage | str:
+def read_or_error(raw: bytes, envelope_from: str | None,
+                  xml_parse: XmlParse | None) -> ReadMessage | str:
     """The same, with an error returned as text: bad input is data, not an exception."""
     try:
-        return read_message(raw, envelope_from, xml_enabled)
+        return read_message(raw, envelope_from, xml_parse)
     except Exception as exc:
         return error_text(exc)
 

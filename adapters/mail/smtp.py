@@ -16,29 +16,12 @@ import socket
 import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+
+from adapters.mail.compose import compose
+from domain.errors import SendFailed
+from domain.messages import OutgoingMail, SmtpServer
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
-
-
-class SendFailed(Exception):
-    def __init__(self, message: str, *, permanent: bool, after_commit: bool = False,
-                 unconfirmed: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-        self.after_commit = after_commit
-        # The message was handed over but the server's answer never came: it may have it.
-        self.unconfirmed = unconfirmed
-
-
-@dataclass(frozen=True, slots=True)
-class SmtpConfig:
-    host: str
-    port: int
-    security: str = "none"  # none | starttls | tls
-    username: str | None = None
-    password: str | None = None
-    timeout: float = 30.0
 
 
 class SmtpConnection:
@@ -49,9 +32,16 @@ class SmtpConnection:
     def supports_8bit(self) -> bool:
         return bool(self._client.has_extn("8bitmime"))
 
-    def send(self, mail_from: str, recipients: list[str], data: bytes,
-             commit_point: Callable[[], None] = lambda: None) -> list[str]:
-        """Send one mail; returns the recipients the server refused (the others got it)."""
+    def send(self, mail: OutgoingMail, original: bytes | None = None,
+             before_commit: Callable[[], None] | None = None) -> list[str]:
+        """Compose and send one mail; returns the recipients the server refused (the others
+        got it). `before_commit` runs when the server has everything but the final dot."""
+        data = compose(mail, original=original, allow_8bit=self.supports_8bit)
+        return self.send_bytes(mail.mail_from, [*mail.to, *mail.bcc], data,
+                               before_commit or (lambda: None))
+
+    def send_bytes(self, mail_from: str, recipients: list[str], data: bytes,
+                   commit_point: Callable[[], None] = lambda: None) -> list[str]:
         client = self._client
         try:
             options = [f"SIZE={len(data)}"] if client.has_extn("size") else []
@@ -78,7 +68,8 @@ class SmtpConnection:
             _reset(client)
             raise
         except (smtplib.SMTPException, OSError) as exc:
-            raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+            raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False,
+                             connection_lost=_lost(exc)) from exc
         try:
             commit_point()
         except BaseException:
@@ -89,19 +80,18 @@ class SmtpConnection:
             code, reply = client.getreply()
         except (smtplib.SMTPException, OSError) as exc:
             raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False,
-                             after_commit=True, unconfirmed=True) from exc
+                             unconfirmed=True, connection_lost=True) from exc
         if code != 250:
-            raise SendFailed(f"SMTP {code}: {_text(reply)}", permanent=code >= 500, after_commit=True)
+            raise SendFailed(f"SMTP {code}: {_text(reply)}", permanent=code >= 500)
         return sorted(refused)
 
 
 class SmtpMailer:
-    def __init__(self, config: SmtpConfig) -> None:
-        self.config = config
+    """Connects to the server the settings name at the moment of use (no copy kept)."""
 
     @contextmanager
-    def connect(self) -> Iterator[SmtpConnection]:
-        c = self.config
+    def connect(self, server: SmtpServer) -> Iterator[SmtpConnection]:
+        c = server
         try:
             client: smtplib.SMTP
             if c.security == "tls":
@@ -131,15 +121,20 @@ class SmtpMailer:
             except (smtplib.SMTPException, OSError):
                 client.close()
 
-    def check(self) -> tuple[bool, str]:
+    def check(self, server: SmtpServer) -> tuple[bool, str]:
         """Connect, say hello, authenticate when configured: what 'Test SMTP Connection' did."""
         try:
-            with self.connect():
+            with self.connect(server):
                 pass
         except SendFailed as exc:
             return False, str(exc)
-        auth = " and authenticated" if self.config.username else ""
-        return True, f"connected to {self.config.host}:{self.config.port}{auth}"
+        auth = " and authenticated" if server.username else ""
+        return True, f"connected to {server.host}:{server.port}{auth}"
+
+
+def _lost(error: BaseException) -> bool:
+    """The connection broke mid-mail: the rest of the batch cannot go out on it either."""
+    return isinstance(error, (OSError, smtplib.SMTPServerDisconnected))
 
 
 def _refused(code: int, reply: bytes, what: str) -> SendFailed:

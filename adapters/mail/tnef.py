@@ -6,8 +6,9 @@ import logging
 
 from tnefparse import TNEF
 
-from adapters.mail.files import ExtractedAttachment, safe_filename
+from adapters.mail.files import safe_filename
 from adapters.mail.text import decode_bytes
+from domain.messages import ExtractedAttachment
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,18 @@ from sqlmodel import Session
 from adapters.persistence.tables import ConnectorSetting
 
 
-def load(session: Session) -> dict[str, Any]:
-    return {k: v for k, v in session.execute(select(ConnectorSetting.key, ConnectorSetting.value))}
+class SqlSettingsStore:
+    """Settings changed at runtime, as key/value rows."""
 
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
-def save(session: Session, values: dict[str, Any]) -> None:
-    for key, value in values.items():
-        session.merge(ConnectorSetting(key=key, value=value))
-    session.flush()
+    def load(self) -> dict[str, Any]:
+        session = self.session
+        return {k: v for k, v in session.execute(select(ConnectorSetting.key, ConnectorSetting.value))}
+
+    def save(self, values: dict[str, Any]) -> None:
+        session = self.session
+        for key, value in values.items():
+            session.merge(ConnectorSetting(key=key, value=value))
+        session.flush()

@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
-from domain.errors import StorageUnavailable
+from domain.errors import StorageConflict, StorageUnavailable
 
 
 class Database:
@@ -61,6 +61,8 @@ class Database:
 def _storage_errors() -> Iterator[None]:
     try:
         yield
+    except IntegrityError as exc:  # a unique key another writer stored first: run it again
+        raise StorageConflict(f"conflicting write: {exc.orig}") from exc
     except OperationalError as exc:  # database locked, disk full, server gone
         raise StorageUnavailable(f"database unavailable: {exc.orig}") from exc
     except DBAPIError as exc:

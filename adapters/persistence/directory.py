@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Integer, bindparam, func, literal, null, or_, select
 from sqlmodel import Session
 
-from adapters.persistence.records import MAX_ID
 from adapters.persistence.tables import (
     Account,
     Asset,
@@ -25,6 +24,7 @@ from adapters.persistence.tables import (
 from adapters.persistence.types import UTCDateTime
 from domain import model
 from domain.model import (
+    MAX_ID,
     AccountMatch,
     EmployeeRef,
     FieldMatch,

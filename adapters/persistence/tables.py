@@ -168,6 +168,7 @@ class OutboundMessage(SQLModel, table=True):
     inbound_message_id: int | None = _fk("inbound_message.id", ondelete="SET NULL")
     ticket_id: int | None = _fk("ticket.id", ondelete="SET NULL", index=False)
     mail_from: str
+    from_name: str | None = None  # the display name of From (CONNECTOR_FROM_NAME when queued)
     to_addresses: list[str] = Field(default_factory=list, sa_type=JSON)
     bcc_addresses: list[str] = Field(default_factory=list, sa_type=JSON)
     recipient_key: str | None = None

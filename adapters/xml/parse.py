@@ -16,22 +16,29 @@ from typing import Any
 from defusedxml import DefusedXmlException, DTDForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from domain.xml_model import XmlCode, XmlError, XmlRecord, XmlTransaction, shown
+from domain.xml_model import (
+    MAX_BYTES,
+    ROOT_TAG,
+    ROOTS,
+    XmlCode,
+    XmlError,
+    XmlRecord,
+    XmlTransaction,
+    names_a_transaction,
+    shown,
+)
 
-MAX_BYTES = 1024 * 1024
+__all__ = ["MAX_BYTES", "names_a_transaction", "parse_transaction"]
+
 MAX_DEPTH = 8  # transaction, RecordData, field: anything deeper is not a transaction
 MAX_ELEMENTS = 20_000
 MAX_RECORDS = 500  # per transaction: all of them are written in the one processing transaction
-ROOTS = {"commitcrmtransaction": "CommitCRMTransaction",
-         "rangermsptransaction": "RangerMSPTransaction"}
 _SINGLE = {"externalapplicationname": "application", "sendresponsetoemail": "respond_to",
            "password": "password", "returntransactionid": "return_id",
            "passthroughdata": "pass_through", "datakind": "data_kind"}
 _SCAN = 64 * 1024
 _ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _EXTERNAL = re.compile(rb"<!(?:ENTITY|DOCTYPE)[^>]{0,2000}?\b(?:SYSTEM|PUBLIC)\b", re.IGNORECASE)
-_ROOT_TAG = re.compile(rb"<\s*(?:[\w.-]+:)?(commitcrmtransaction|rangermsptransaction)\b",
-                       re.IGNORECASE)
 
 
 class _Refused(Exception):
@@ -68,11 +75,6 @@ class _LimitedTree:
 
     def close(self) -> ET.Element:
         return self._builder.close()
-
-
-def names_a_transaction(data: bytes) -> bool:
-    """Whether these bytes hold a transaction's root tag (read or not, it is meant as one)."""
-    return _ROOT_TAG.search(data) is not None
 
 
 def parse_transaction(data: bytes) -> XmlTransaction:
@@ -165,7 +167,7 @@ def _record(element: ET.Element) -> XmlRecord:
 def _scavenged(data: bytes, error: XmlError) -> XmlTransaction:
     """What a refused document says about where to answer, read without parsing it."""
     head = data[:_SCAN]
-    root = _ROOT_TAG.search(head)
+    root = ROOT_TAG.search(head)
     return XmlTransaction(
         root=ROOTS[root.group(1).decode().lower()] if root else "CommitCRMTransaction",
         respond_to=_literal(head, b"SendResponseToEmail"),

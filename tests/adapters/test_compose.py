@@ -6,7 +6,8 @@ import base64
 import email
 from email.policy import default
 
-from adapters.mail.compose import OutgoingMail, compose
+from adapters.mail.compose import compose
+from domain.messages import OutgoingMail
 
 MAIL = OutgoingMail(mail_from="support@msp.example", to=["team@msp.example"], subject="Fwd ü",
                     body="Reason: ü\n", message_id="fwd.1@msp.example",

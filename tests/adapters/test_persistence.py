@@ -12,12 +12,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
-from adapters.inbound.base import InboundDelivery
-from adapters.persistence import inbox
+from adapters.mail.headers import summarize
 from adapters.persistence.db import Database
 from adapters.persistence.migrate import upgrade
+from adapters.persistence.storage import SqlStorage
 from adapters.persistence.types import utcnow
-from api.services.ingest import IngestWriter, prepare
+from api.application.ingest import IngestWriter, prepare
+from domain.messages import InboundDelivery
 from tests.conftest import BACKEND
 
 
@@ -27,6 +28,10 @@ def db(database_url: str) -> Iterator[Database]:
     upgrade(database)
     yield database
     database.dispose()
+
+
+def writer_for(db: Database, **kw: object) -> IngestWriter:
+    return IngestWriter(SqlStorage(db), summarize, **kw)  # type: ignore[arg-type]
 
 
 def delivery(body: bytes = b"hello", message_id: str = "<m1@x>") -> InboundDelivery:
@@ -54,23 +59,24 @@ def test_migrating_twice_changes_nothing(db: Database) -> None:
 
 
 def test_stored_raw_bytes_are_byte_exact_and_a_second_delivery_is_a_duplicate(db: Database) -> None:
-    writer = IngestWriter(db)
+    writer = writer_for(db)
     odd = delivery(b"\x00\xff\r\n\xe4 not utf-8\r\n")
     first = writer.store(odd)
     second = writer.store(odd)
     assert (first.status, second.status, second.duplicate_of) == ("queued", "duplicate", first.id)
-    with db.reading() as session:
-        assert inbox.raw_bytes(session, [first.id]) == {first.id: odd.raw}
+    with SqlStorage(db).reading() as uow:
+        assert uow.inbox.raw_bytes([first.id]) == {first.id: odd.raw}
 
 
 def test_duplicates_within_one_batch_are_caught(db: Database) -> None:
-    with db.writing() as session:
-        results = inbox.store(session, [prepare(delivery()), prepare(delivery())], utcnow())
+    with SqlStorage(db).writing() as uow:
+        results = uow.inbox.store([prepare(delivery(), summarize), prepare(delivery(), summarize)],
+                                  utcnow())
     assert [r.status for r in results] == ["queued", "duplicate"]
 
 
 def test_a_backup_copy_is_written_for_each_accepted_message(db: Database, tmp_path: Path) -> None:
-    writer = IngestWriter(db, backup_dir=tmp_path / "backup")
+    writer = writer_for(db, backup_dir=tmp_path / "backup")
     writer.start()
     try:
         stored = writer.store(delivery())
@@ -83,27 +89,27 @@ def test_a_backup_copy_is_written_for_each_accepted_message(db: Database, tmp_pa
 
 
 def claim(db: Database, token: str, now_offset: float = 0, lease: float = 60, max_attempts: int = 3):
-    with db.writing() as session:
-        return inbox.claim(session, limit=10, token=token, now=utcnow() + timedelta(seconds=now_offset),
-                           lease_seconds=lease, max_attempts=max_attempts, skip_locked=False)
+    with SqlStorage(db).writing() as uow:
+        return uow.inbox.claim(limit=10, token=token, now=utcnow() + timedelta(seconds=now_offset),
+                               lease_seconds=lease, max_attempts=max_attempts)
 
 
 def test_a_claimed_message_is_not_claimed_again_until_its_lease_runs_out(db: Database) -> None:
-    IngestWriter(db).store(delivery())
+    writer_for(db).store(delivery())
     first, _ = claim(db, "worker-a")
     assert [c.token for c in first] == ["worker-a"]
     assert claim(db, "worker-b")[0] == []
     taken_over, _ = claim(db, "worker-b", now_offset=120)
     assert [c.id for c in taken_over] == [first[0].id]
-    with db.writing() as session:  # the first worker finishing late must not win
-        assert not inbox.finish(session, first[0], outcome="bounce", reason="x", ticket_id=None,
+    with SqlStorage(db).writing() as uow:  # the first worker finishing late must not win
+        assert not uow.inbox.finish(first[0], outcome="bounce", reason="x", ticket_id=None,
+                                    now=utcnow())
+        assert uow.inbox.finish(taken_over[0], outcome="bounce", reason="x", ticket_id=None,
                                 now=utcnow())
-        assert inbox.finish(session, taken_over[0], outcome="bounce", reason="x", ticket_id=None,
-                            now=utcnow())
 
 
 def test_a_message_interrupted_too_often_is_failed_not_retried_forever(db: Database) -> None:
-    stored = IngestWriter(db).store(delivery())
+    stored = writer_for(db).store(delivery())
     for attempt in range(2):
         claimed, given_up = claim(db, f"w{attempt}", now_offset=attempt * 120, max_attempts=2)
         assert [c.id for c in claimed] == [stored.id] and given_up == []

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.mail.reader_pool import MessageReader, ReadJob
-from adapters.mail.reading import ReadMessage
+from adapters.mail.reader_pool import MessageReader
+from adapters.xml.parse import parse_transaction
+from domain.messages import ReadJob, ReadMessage
 from tests.mail import email
 
 LIMIT = 0.5
@@ -24,7 +25,7 @@ def slow_to_read(parts: int = 100_000) -> bytes:
 
 @pytest.fixture
 def reader() -> Iterator[MessageReader]:
-    reader = MessageReader(processes=1, time_limit=LIMIT, xml_enabled=False)
+    reader = MessageReader(processes=1, time_limit=LIMIT, xml_parse=parse_transaction)
     yield reader
     reader.close()
 
@@ -58,7 +59,7 @@ def test_results_come_back_by_key_and_garbage_is_read_not_raised(reader: Message
 
 def test_the_child_reads_exactly_as_the_calling_thread_does(reader: MessageReader) -> None:
     raw = email(html="<p>hi</p>", attachments=[("a.txt", "text/plain", b"data")])
-    in_thread = MessageReader(processes=0, time_limit=LIMIT, xml_enabled=False)
+    in_thread = MessageReader(processes=0, time_limit=LIMIT, xml_parse=parse_transaction)
     assert reader.read_all([ReadJob(1, raw, "bob@acme.example")]) == \
         in_thread.read_all([ReadJob(1, raw, "bob@acme.example")])
 

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 import pytest
 
-from adapters.mail.smtp import SendFailed, SmtpConfig, SmtpMailer
+from adapters.mail.smtp import SmtpConnection, SmtpMailer
+from domain.errors import SendFailed
+from domain.messages import SmtpServer
 from tests.conftest import SmtpSink, free_port
 
 
-def mailer(smtp: SmtpSink) -> SmtpMailer:
-    return SmtpMailer(SmtpConfig(host=smtp.host, port=smtp.port, timeout=5))
+class _Mailer:
+    """The mailer, bound to the sink's address (it takes the server at each use)."""
+
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+
+    def connect(self) -> AbstractContextManager[SmtpConnection]:
+        return SmtpMailer().connect(self.server)
+
+    def check(self) -> tuple[bool, str]:
+        return SmtpMailer().check(self.server)
+
+
+def mailer(smtp: SmtpSink) -> _Mailer:
+    return _Mailer(SmtpServer(host=smtp.host, port=smtp.port, timeout=5))
 
 
 def test_a_message_is_delivered_with_its_envelope(smtp: SmtpSink) -> None:
     with mailer(smtp).connect() as connection:
-        connection.send("support@msp.example", ["a@x.example", "b@x.example"],
+        connection.send_bytes("support@msp.example", ["a@x.example", "b@x.example"],
                         b"Subject: hi\r\n\r\nbody\r\n")
     [mail] = smtp.wait_for(1)
     assert (mail.mail_from, mail.rcpt_tos) == ("support@msp.example", ["a@x.example", "b@x.example"])
@@ -24,23 +41,23 @@ def test_a_message_is_delivered_with_its_envelope(smtp: SmtpSink) -> None:
 def test_8bit_mail_is_announced_with_body_8bitmime(smtp: SmtpSink) -> None:
     with mailer(smtp).connect() as connection:
         assert connection.supports_8bit
-        connection.send("s@msp.example", ["a@x.example"], "Subject: ü\r\n\r\nGrüße\r\n".encode())
+        connection.send_bytes("s@msp.example", ["a@x.example"], "Subject: ü\r\n\r\nGrüße\r\n".encode())
     assert "Grüße".encode() in smtp.wait_for(1)[0].data
 
 
 def test_a_5xx_refusal_is_permanent_and_a_4xx_is_not(smtp: SmtpSink) -> None:
     smtp.refuse_with = "550 no such user"
     with pytest.raises(SendFailed) as permanent, mailer(smtp).connect() as connection:
-        connection.send("s@msp.example", ["gone@x.example"], b"Subject: x\r\n\r\nx\r\n")
+        connection.send_bytes("s@msp.example", ["gone@x.example"], b"Subject: x\r\n\r\nx\r\n")
     assert permanent.value.permanent
     smtp.refuse_with = "451 try again later"
     with pytest.raises(SendFailed) as temporary, mailer(smtp).connect() as connection:
-        connection.send("s@msp.example", ["busy@x.example"], b"Subject: x\r\n\r\nx\r\n")
+        connection.send_bytes("s@msp.example", ["busy@x.example"], b"Subject: x\r\n\r\nx\r\n")
     assert not temporary.value.permanent
 
 
 def test_the_check_reports_a_server_that_is_not_there() -> None:
-    ok, detail = SmtpMailer(SmtpConfig(host="127.0.0.1", port=free_port(), timeout=2)).check()
+    ok, detail = SmtpMailer().check(SmtpServer(host="127.0.0.1", port=free_port(), timeout=2))
     assert not ok and "cannot connect" in detail
 
 
@@ -55,7 +72,7 @@ def test_the_server_takes_the_mail_only_after_the_commit_point(smtp: SmtpSink) -
         seen_before_commit.append(len(smtp.messages))
 
     with mailer(smtp).connect() as connection:
-        connection.send("s@msp.example", ["a@x.example"], b"Subject: x\r\n\r\n.leading dot\r\n", commit_point)
+        connection.send_bytes("s@msp.example", ["a@x.example"], b"Subject: x\r\n\r\n.leading dot\r\n", commit_point)
     assert seen_before_commit == [0]
     assert b"\r\n.leading dot" in smtp.wait_for(1)[0].data  # dot-stuffing undone by the server
 
@@ -65,7 +82,7 @@ def test_a_failing_commit_point_leaves_the_server_with_nothing(smtp: SmtpSink) -
         raise RuntimeError("database down")
 
     with pytest.raises(RuntimeError), mailer(smtp).connect() as connection:
-        connection.send("s@msp.example", ["a@x.example"], b"Subject: x\r\n\r\nbody\r\n", broken_commit)
+        connection.send_bytes("s@msp.example", ["a@x.example"], b"Subject: x\r\n\r\nbody\r\n", broken_commit)
     import time
 
     time.sleep(0.2)

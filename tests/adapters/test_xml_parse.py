@@ -8,7 +8,7 @@ from email.message import EmailMessage
 import pytest
 
 from adapters.mail.headers import parse_message
-from adapters.xml.extract import transactions_in
+from adapters.mail.xml_parts import transactions_in
 from adapters.xml.parse import MAX_BYTES, MAX_DEPTH, MAX_ELEMENTS, MAX_RECORDS, parse_transaction
 from adapters.xml.render import render_response
 from domain.xml_api import RecordResult, TransactionResult
@@ -152,7 +152,7 @@ def mail(body: str | None = None,
 
 
 def found(msg: EmailMessage) -> tuple[XmlTransaction, ...] | None:
-    return transactions_in(parse_message(msg.as_bytes()))
+    return transactions_in(parse_message(msg.as_bytes()), parse_transaction)
 
 
 class TestInEmail:

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from adapters.persistence import records
 from adapters.persistence.db import Database
 from adapters.persistence.migrate import upgrade
-from adapters.persistence.tables import Account, Contact, Document, Ticket
+from adapters.persistence.records import SqlRecords
+from adapters.persistence.tables import Contact, Document, Ticket
 from adapters.persistence.types import utcnow
-from adapters.xml.store import Origin, XmlStore
+from adapters.persistence.xml_store import XmlStore
+from domain.messages import Origin
 from domain.xml_model import XmlCode, XmlError
 from domain.xml_records import RecordPlan
 
@@ -34,7 +35,7 @@ def count(db: Database, model: type) -> int:
 def test_a_refused_record_is_undone_alone_and_the_next_one_is_written(db: Database) -> None:
     now = utcnow()
     with db.writing() as session:
-        acme = records.create(session, Account, {"name": "Acme"}, now)
+        acme = SqlRecords(session).create("account", {"name": "Acme"}, now)
         store = XmlStore(session, now, Origin())
         good = RecordPlan("TICKET", None, {"account_id": acme.id, "subject": "a", "description": "a"})
         # A plan the domain would never make (its account does not exist): the database refuses it.
@@ -62,7 +63,7 @@ def test_a_new_account_gets_its_first_contact_with_its_address(db: Database) -> 
 def test_an_updated_ticket_gets_a_document_saying_what_changed(db: Database) -> None:
     now = utcnow()
     with db.writing() as session:
-        acme = records.create(session, Account, {"name": "Acme"}, now)
+        acme = SqlRecords(session).create("account", {"name": "Acme"}, now)
         store = XmlStore(session, now, Origin(from_address="rmm@example.org"))
         ticket_id = store(RecordPlan("TICKET", None, {"account_id": acme.id, "subject": "Disk",
                                                       "description": "Disk full"}))

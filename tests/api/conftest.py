@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from adapters.settings import Settings
-from api.main import create_app
+from api.entrypoints.bootstrap import Settings
+from api.entrypoints.web import create_app
 from tests.conftest import SmtpSink, wait_until
 
 API_KEY = "test-api-key"
@@ -20,7 +20,7 @@ BASIC = "Basic " + base64.b64encode(f"{INBOUND[0]}:{INBOUND[1]}".encode()).decod
 
 
 def make_settings(tmp_path: Path, smtp: SmtpSink | None = None, *, database_url: str | None = None,
-                  **overrides: Any) -> Settings:
+                  **overrides: Any) -> Any:
     values: dict[str, Any] = {
         "database_url": database_url or f"sqlite:///{tmp_path}/connector.db",
         "data_dir": tmp_path / "data",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.entrypoints.web import create_app
 from tests.api.conftest import Api, make_settings
 from tests.conftest import SmtpSink, free_port, wait_until
 from tests.mail import email as make_email

@@ -328,7 +328,7 @@ class TestDocuments:
 class TestFailures:
     def test_a_message_that_fails_to_apply_fails_alone_and_can_be_reprocessed(
             self, api: Api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-        import api.services.processing as processing
+        import api.application.processing as processing
 
         real_apply = processing.apply
 
@@ -337,7 +337,9 @@ class TestFailures:
                 raise RuntimeError("simulated bug while filing")
             return real_apply(session, decision, item, *args, **kwargs)
 
-        real_lookup = processing.SqlDirectory.is_own_message_id
+        from adapters.persistence.directory import SqlDirectory
+
+        real_lookup = SqlDirectory.is_own_message_id
 
         def lookup_failing_in_the_database(directory, message_id):  # type: ignore[no-untyped-def]
             if message_id.startswith("bad-sql"):  # a database error must not spoil the batch
@@ -346,7 +348,7 @@ class TestFailures:
             return real_lookup(directory, message_id)
 
         monkeypatch.setattr(processing, "apply", apply_failing_on_poison)
-        monkeypatch.setattr(processing.SqlDirectory, "is_own_message_id", lookup_failing_in_the_database)
+        monkeypatch.setattr(SqlDirectory, "is_own_message_id", lookup_failing_in_the_database)
         api.account("Acme", email="acme.example")
         api.patch("/api/v1/connector", {"status": "off"})  # so all three share one batch
         subjects = ("before", "poison", "bad sql", "after")

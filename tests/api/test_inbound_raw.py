@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.entrypoints.web import create_app
 from tests.api.conftest import BASIC, Api, make_settings
 from tests.conftest import SmtpSink
 from tests.mail import email as make_email
@@ -88,11 +88,9 @@ def test_the_envelope_recipient_separates_copies_of_one_message(api: Api) -> Non
     assert first.json()["status"] == second.json()["status"] == "queued"
 
 
-@pytest.mark.parametrize("fast_path", [True, False], ids=["fast path", "fastapi route"])
-def test_both_ways_of_serving_the_endpoint_behave_alike(tmp_path: Path, smtp: SmtpSink,
-                                                        database_url: str, fast_path: bool) -> None:
-    settings = make_settings(tmp_path, smtp, database_url=database_url, max_message_bytes=5_000,
-                             inbound_fast_path=fast_path)
+def test_the_endpoint_refuses_and_accepts_as_documented(tmp_path: Path, smtp: SmtpSink,
+                                                        database_url: str) -> None:
+    settings = make_settings(tmp_path, smtp, database_url=database_url, max_message_bytes=5_000)
     with TestClient(create_app(settings)) as client:
         post = lambda body, **headers: client.post("/inbound/raw", content=body, headers={  # noqa: E731
             "Authorization": BASIC, "Content-Type": "message/rfc822", **headers})

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.entrypoints.web import create_app
 from tests.api.conftest import API_KEY, INBOUND, Api, make_settings
 from tests.conftest import SmtpSink
 from tests.mail import email as make_email
@@ -27,7 +27,7 @@ def test_readiness_fails_when_the_database_is_gone(tmp_path: Path, smtp: SmtpSin
     with TestClient(app) as client:
         (tmp_path / "connector.db").unlink()
         (tmp_path / "connector.db").mkdir()  # a directory where the database file was
-        app.state.container.db.dispose()
+        app.state.process.services.storage.close()
         response = client.get("/readyz")
         assert response.status_code == 503
         assert response.json()["checks"]["database"].startswith("unavailable")
@@ -62,7 +62,7 @@ def test_log_lines_are_json_with_the_message_id_and_never_carry_secrets(
         assert secret not in output
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     about_messages = [line for line in lines if line["logger"].startswith(
-        ("api.services.processing", "api.services.ingest"))]
+        ("api.application.processing", "api.application.ingest"))]
     assert len(about_messages) >= 4
     assert all("inbound_id" in line for line in about_messages), about_messages
     assert {line["level"] for line in lines} <= {"debug", "info", "warning", "error"}

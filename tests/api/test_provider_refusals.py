@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.entrypoints.web import create_app
 from domain.errors import StorageUnavailable
 from tests.adapters.inbound.payloads import (
     SnsSigner,
@@ -96,9 +96,9 @@ class TestStatuses:
 
     def test_storage_down_is_503_and_the_mailgun_retry_is_accepted_once_it_is_back(
             self, hooks: Hooks, monkeypatch: pytest.MonkeyPatch) -> None:
-        ingest = hooks.client.app.state.container.ingest
+        ingest = hooks.client.app.state.process.services.ingest
 
-        async def down(delivery: object) -> object:
+        async def down(delivery: object, replay: object = None) -> object:
             raise StorageUnavailable("database unavailable: disk I/O error")
         with monkeypatch.context() as patch:
             patch.setattr(ingest, "submit", down)

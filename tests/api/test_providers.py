@@ -16,12 +16,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from adapters.inbound.base import ProviderPorts
 from adapters.inbound.mailgun import mailgun_signature
 from adapters.inbound.mandrill import mandrill_signature
-from adapters.inbound.replay import DatabaseReplayCache
 from adapters.inbound.resend import svix_signature
-from api.main import create_app
-from api.routes.providers_kit import ProviderPorts, install
+from api.entrypoints.web import create_app
 from tests.adapters.inbound.payloads import (
     TOPIC,
     FakeSns,
@@ -87,12 +86,10 @@ def hooks(tmp_path: Path, smtp: SmtpSink, database_url: str) -> Iterator[Hooks]:
         mandrill_webhook_key=MANDRILL_KEY, mandrill_webhook_url=MANDRILL_URL,
         sparkpost_webhook_token=SPARKPOST_TOKEN, resend_webhook_secret=RESEND_SECRET,
         resend_api_key="re_test", brevo_api_key="brevo-test")
-    app = create_app(settings)
     sns, api_store = FakeSns(SIGNER.pem), {}
+    app = create_app(settings, provider_ports=ProviderPorts(
+        sns=sns, http=httpx.Client(transport=httpx.MockTransport(_api_handler(api_store)))))
     with TestClient(app) as client:
-        install(app, ProviderPorts(
-            sns=sns, http=httpx.Client(transport=httpx.MockTransport(_api_handler(api_store))),
-            replay=DatabaseReplayCache(app.state.container.db)))
         yield Hooks(client, sns, api_store)
 
 

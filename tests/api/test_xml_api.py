@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.entrypoints.web import create_app
 from tests.adapters.test_xml_parse import BILLION_LAUGHS
 from tests.api.conftest import Api, make_settings
 from tests.conftest import SmtpSink

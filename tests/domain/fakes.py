@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.model import AccountMatch, EmployeeRef, TicketRef, format_ticket_number
+from domain.model import (
+    AccountMatch,
+    AutomationRule,
+    EmployeeRef,
+    TicketRef,
+    format_ticket_number,
+)
 
 
 @dataclass
@@ -18,6 +24,7 @@ class FakeDirectory:
     acknowledgements: list[tuple[str, datetime]] = field(default_factory=list)
     forwards: list[tuple[str, datetime]] = field(default_factory=list)
     bounced: dict[str, str] = field(default_factory=dict)
+    rules: tuple[AutomationRule, ...] = ()
 
     def add_account(self, account_id: int, name: str, *keys: str, contact_id: int | None = None) -> None:
         for key in keys:
@@ -56,3 +63,6 @@ class FakeDirectory:
 
     def undeliverable(self, address: str, now: datetime) -> str | None:
         return self.bounced.get(address)
+
+    def automation_rules(self) -> tuple[AutomationRule, ...]:
+        return self.rules

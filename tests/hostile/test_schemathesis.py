@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi import checks
 
-from api.main import create_app
+from api.entrypoints.web import create_app
 from tests.api.conftest import API_KEY, BASIC, Api, make_settings
 from tests.conftest import SmtpSink, free_port
 from tests.mail import email
@@ -100,7 +100,21 @@ def credentials(case: Any) -> dict[str, str]:
 @settings(max_examples=8, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_the_api_honours_its_openapi_document(case: Any, running_app: None) -> None:
-    case.call_and_validate(headers=credentials(case), excluded_checks=left_out(case))
+    try:
+        case.call_and_validate(headers=credentials(case), excluded_checks=left_out(case))
+    finally:
+        if case.operation.path == "/api/v1/connector":
+            _restore_settings()
+
+
+def _restore_settings() -> None:
+    """Undo what a generated PATCH changed (a 1-byte body limit would fail every later case)."""
+    from sqlalchemy import text
+
+    services = CURRENT.app.state.services
+    with services.storage.writing() as uow:
+        uow.session.execute(text("DELETE FROM connector_setting"))
+    services.settings.current(max_age=0)
 
 
 def left_out(case: Any) -> list[Any]:
@@ -108,7 +122,7 @@ def left_out(case: Any) -> list[Any]:
     return [
         # A 405 lists in `Allow` only the methods of the first route matching the path
         # (Starlette's routing): `Allow: GET` on /accounts/{id}, which has PATCH and DELETE
-        # too. The fix belongs in the app's 405 handling (api/main.py), outside these tests.
+        # too. The fix belongs in the app's 405 handling (api/entrypoints/web.py), outside these tests.
         checks.allow_header_conformance,
         # Schema-valid requests that the API refuses with a 4xx: bodies carry rules a JSON
         # schema does not state (an address or a bare domain; provider payloads documented as

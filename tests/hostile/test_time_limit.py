@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.entrypoints.web import create_app
 from tests.api.conftest import Api, make_settings
 from tests.conftest import SmtpSink
 from tests.hostile.conftest import final_states

@@ -1,6 +1,9 @@
-"""Alembic environment: the URL comes from the caller (api start-up) or CONNECTOR_DATABASE_URL."""
+"""Alembic environment: the URL comes from the caller (start-up, `python -m api.entrypoints.migrate`)
+or, for a bare `alembic upgrade head`, from CONNECTOR_DATABASE_URL."""
 
 from __future__ import annotations
+
+import os
 
 from alembic import context
 from sqlalchemy import create_engine, pool
@@ -14,10 +17,9 @@ target_metadata = SQLModel.metadata
 
 def _url() -> str:
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+    url = url or os.environ.get("CONNECTOR_DATABASE_URL")
     if not url:
-        from adapters.settings import Settings
-
-        url = Settings().database_url
+        raise SystemExit("set CONNECTOR_DATABASE_URL, or run `python -m api.entrypoints.migrate`")
     return url
 
 

@@ -1,4 +1,4 @@
-"""Mailgun: signature, window, replay cache, parsed form and raw MIME (providers.md §3.2)."""
+"""Mailgun: signature, window, replay token, parsed form and raw MIME (providers.md §3.2)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import time
 import pytest
 
 from adapters.inbound.mailgun import MailgunWebhook, check_signature, mailgun_signature
-from adapters.inbound.replay import MemoryReplayCache
-from domain.errors import Conflict, MalformedPayload, Unauthorized
+from domain.errors import MalformedPayload, Unauthorized
 from tests.adapters.inbound.payloads import (
     document,
     mailgun_fields,
@@ -32,8 +31,8 @@ def signed(fields: list, *, at: float | None = None, token: str = "t" * 50, key:
                      ("signature", mailgun_signature(key, stamp, token))]
 
 
-def hook(cache: MemoryReplayCache | None = None, max_age: float = 3600) -> MailgunWebhook:
-    return MailgunWebhook(KEY, cache or MemoryReplayCache(), max_age_seconds=max_age)
+def hook(max_age: float = 3600) -> MailgunWebhook:
+    return MailgunWebhook(KEY, max_age_seconds=max_age)
 
 
 class TestSignature:
@@ -59,20 +58,11 @@ class TestSignature:
 
 
 class TestReceive:
-    def test_a_token_is_accepted_once_and_a_replay_is_refused(self) -> None:
+    def test_the_token_is_handed_to_ingest_to_be_used_once_until_the_window_ends(self) -> None:
         body, ctype = urlencoded(signed([("body-mime", "From: a@b.example\r\n\r\nhi")]))
-        mailgun = hook()
-        assert len(mailgun.receive(request(body, ctype)).deliveries) == 1
-        with pytest.raises(Conflict, match="replayed"):
-            mailgun.receive(request(body, ctype))
-
-    def test_a_token_whose_message_could_not_be_stored_is_accepted_again(self) -> None:
-        body, ctype = urlencoded(signed([("body-mime", "From: a@b.example\r\n\r\nhi")]))
-        cache = MemoryReplayCache()
-        result = hook(cache).receive(request(body, ctype))
-        assert result.on_store_failed is not None
-        result.on_store_failed()
-        assert len(hook(cache).receive(request(body, ctype)).deliveries) == 1
+        result = hook(max_age=3600).receive(request(body, ctype))
+        assert result.replay is not None and result.replay.token == "t" * 50
+        assert result.replay.expires_at.timestamp() == pytest.approx(time.time() + 3600, abs=5)
 
     def test_body_mime_is_handed_over_byte_exact_with_the_envelope(self) -> None:
         raw = b"From: a@b.example\r\nSubject: \xe9t\xe9\r\n\r\n\xff\xfe binary-ish\r\n"

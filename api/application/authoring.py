@@ -1,0 +1,101 @@
+"""Every mail we write, in one place: acknowledgements, forwards, XML responses, test mail.
+
+Each function returns the mail as a value (QueuedMail); apply and the test-mail use case put it
+in the outbox, and the outbox sender composes and delivers it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from api.application.settings import Values
+from domain.decisions import Decision
+from domain.messages import OutgoingMail, QueuedMail, new_message_id
+from domain.model import MessageView, OutboxKind, format_ticket_number
+from domain.xml_api import TransactionResult
+from domain.xml_model import shown
+
+TEST_BODY = "This is a test email sent by Email Connector to check the outgoing mail settings.\n"
+
+
+def _mail(values: Values, *, to: list[str], subject: str, body: str, hint: str,
+          headers: dict[str, str], bcc: list[str] | None = None) -> OutgoingMail:
+    return OutgoingMail(mail_from=values.effective_from_address, to=to, subject=subject,
+                        body=body, message_id=new_message_id(values.message_id_domain, hint),
+                        headers=headers, from_name=values.from_name, bcc=bcc or [])
+
+
+def acknowledgement(values: Values, view: MessageView, *, ticket_id: int, inbound_id: int,
+                    purpose_key: str) -> QueuedMail:
+    number = format_ticket_number(ticket_id)
+    fields = {"name": f" {view.from_name}" if view.from_name else "", "number": number,
+              "subject": view.subject or "(no subject)"}
+    headers = {
+        "Auto-Submitted": "auto-replied",  # RFC 3834 §5: we are an automatic responder
+        "X-Auto-Response-Suppress": "All",  # Exchange: do not answer us with an out-of-office
+        "X-Loop": values.public_address,
+    }
+    if view.message_id:
+        headers["In-Reply-To"] = f"<{view.message_id}>"
+        headers["References"] = f"<{view.message_id}>"
+    body_fields = {**fields, "subject": view.subject or ""}
+    mail = _mail(values, to=[view.from_address or ""], hint="ack", headers=headers,
+                 subject=values.acknowledgement_subject.format(**fields),
+                 body=values.acknowledgement_body.format(**body_fields))
+    return QueuedMail(OutboxKind.ACKNOWLEDGEMENT, mail, purpose_key=purpose_key,
+                      inbound_message_id=inbound_id, ticket_id=ticket_id)
+
+
+def forward(values: Values, view: MessageView, decision: Decision, *, inbound_id: int,
+            ticket_number: str | None, purpose_key: str) -> QueuedMail:
+    """The untouched original (attached at delivery), with the reason in the first lines."""
+    subject = view.subject or "(no subject)"
+    if ticket_number and ticket_number.lstrip("0") not in subject:
+        subject = f"[Ticket #{ticket_number}] {subject}"
+    lines = [f"Email Connector: {decision.outcome}", f"Reason: {decision.reason}"]
+    if ticket_number:
+        lines.append(f"Ticket: {ticket_number}")
+    sender = view.from_address or "(no sender)"
+    lines += ["", f"From: {view.from_name} <{sender}>" if view.from_name else f"From: {sender}",
+              f"To: {', '.join(view.to)}", f"Subject: {view.subject}",
+              f"Inbound message: {inbound_id}",
+              "", "The original message is attached unchanged.", ""]
+    # X-Loop keeps the loop marks the original carried: when two systems forward to each other
+    # (our team address is another connector's public address), the mail comes back to us
+    # with our own mark in it and is stopped (a second pass at most).
+    loop_marks = dict.fromkeys([*view.headers.get("x-loop", ()), values.public_address])
+    headers = {
+        "X-Email-Connector-Outcome": str(decision.outcome),
+        "X-Email-Connector-Inbound-Id": str(inbound_id),
+        "X-Loop": ", ".join(loop_marks)[:900],
+    }
+    if view.from_address:
+        headers["Reply-To"] = view.from_address
+    mail = _mail(values, to=[values.support_team_address], subject=subject,
+                 body="\n".join(lines), hint="fwd", headers=headers)
+    return QueuedMail(OutboxKind.FORWARD, mail, purpose_key=purpose_key,
+                      inbound_message_id=inbound_id,
+                      ticket_id=int(ticket_number) if ticket_number else None,
+                      attach_original=True, origin=view.from_address)
+
+
+def xml_response(values: Values, result: TransactionResult, *, to: str, body: str,
+                 bcc: str | None, in_reply_to: str | None, inbound_id: int,
+                 purpose_key: str) -> QueuedMail:
+    tx = result.transaction
+    label = f" {shown(tx.return_id)}" if tx.return_id else ""  # one line: it becomes a header
+    headers = {"Auto-Submitted": "auto-replied", "X-Loop": values.public_address}
+    if in_reply_to:
+        headers["In-Reply-To"] = f"<{in_reply_to}>"
+    mail = _mail(values, to=[to], bcc=[bcc] if bcc else None, hint="xml", headers=headers,
+                 subject=f"XML transaction{label}: {'OK' if result.ok else 'ERROR'}", body=body)
+    tickets = result.ticket_ids
+    return QueuedMail(OutboxKind.XML_RESPONSE, mail, purpose_key=purpose_key,
+                      inbound_message_id=inbound_id, ticket_id=tickets[0] if tickets else None)
+
+
+def test_mail(values: Values, *, to: str, sender: str | None) -> QueuedMail:
+    mail = _mail(values, to=[to], subject="Email Connector test email", body=TEST_BODY,
+                 hint="test", headers={"Auto-Submitted": "auto-generated",
+                                       "X-Loop": values.public_address})
+    return QueuedMail(OutboxKind.TEST, replace(mail, mail_from=sender) if sender else mail)

@@ -1,0 +1,89 @@
+"""Use cases on the connector itself: its settings, queue figures, the outgoing-mail checks
+(the original's "Test SMTP Connection" and "Send Test Email"), and readiness."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from api.application import authoring
+from api.application.clock import utcnow
+from api.application.delivery import smtp_server
+from api.application.services import Services
+from api.application.settings import Values
+from domain.errors import StorageUnavailable
+from domain.model import OutboxStatus
+
+STUCK_OUTBOX = timedelta(hours=1)
+TEST_MAIL_WAIT_SECONDS = 30.0
+
+
+def connector_state(app: Services) -> tuple[Values, int, int]:
+    """The current settings, the queued messages and the outbox backlog."""
+    with app.storage.reading() as uow:
+        queued, backlog = uow.inbox.queue_depth(), uow.outbox.backlog()
+    return app.settings.current(max_age=0), queued, backlog
+
+
+def change_settings(app: Services, *, changes: dict[str, Any]) -> tuple[Values, int, int]:
+    """Change runtime settings (each process sees them at its next use); status at once."""
+    app.settings.update(changes)
+    app.wake_processing()
+    return connector_state(app)
+
+
+def smtp_check(app: Services) -> tuple[bool, str]:
+    return app.mailer.check(smtp_server(app.settings.current(max_age=0)))
+
+
+def send_test_email(app: Services, *, to: str, sender: str | None) -> tuple[bool, str]:
+    """Queue a test mail in the outbox like every other mail, and wait for its delivery."""
+    queued = authoring.test_mail(app.settings.current(max_age=0), to=to, sender=sender)
+    with app.storage.writing() as uow:
+        mail_id = uow.outbox.add(queued, utcnow())
+    app.wake_outbox()
+    deadline = utcnow() + timedelta(seconds=TEST_MAIL_WAIT_SECONDS)
+    while True:
+        app.outbox.run_once()  # deliver now, in this thread: the answer says what happened
+        with app.storage.reading() as uow:
+            mail = uow.records.get("outbound_message", mail_id)
+        if mail.status == OutboxStatus.SENT:
+            return True, f"test email sent to {to}"
+        if mail.status == OutboxStatus.FAILED or utcnow() > deadline:
+            return False, mail.last_error or "not sent yet"
+        time.sleep(0.05)  # another worker has it: wait for its answer
+
+
+def readiness(app: Services) -> dict[str, str]:
+    checks: dict[str, str] = {}
+    try:
+        with app.storage.reading() as uow:
+            oldest = uow.outbox.oldest_pending()
+        checks["database"] = "ok"
+        stuck = oldest is not None and utcnow() - oldest > STUCK_OUTBOX
+        checks["outbox"] = "stuck: mail pending for over an hour (check SMTP)" if stuck else "ok"
+    except StorageUnavailable as exc:
+        checks["database"] = f"unavailable: {exc}"
+    return checks
+
+
+def refresh_metrics(app: Services) -> None:
+    with app.storage.reading() as uow:
+        app.metrics.queue_depth.set(uow.inbox.queue_depth())
+        app.metrics.outbox_backlog.set(uow.outbox.backlog())
+
+
+def xml_over_http(app: Services, *, body: bytes) -> tuple[bool, str]:
+    """One XML transaction (docs/xml-api.md): the response document, and whether all was OK."""
+    from api.application.xml_transactions import XmlOptions, run_transactions
+    from domain.errors import Forbidden
+
+    values = app.settings.current(max_age=0)
+    if not values.xml_api_enabled:
+        raise Forbidden("the XML API is turned off (CONNECTOR_XML_API_ENABLED)")
+    transaction = app.xml.parse(body)
+    with app.storage.writing() as uow:
+        [result] = run_transactions(uow, [transaction], now=utcnow(),
+                                    options=XmlOptions.from_settings(values, app.xml.render))
+    return result.ok, app.xml.render(result)

@@ -1,0 +1,130 @@
+"""Delivering the outbox over SMTP: retries with exponential backoff, then `failed`.
+
+Each mail is claimed with a lease and recorded as handed over at the commit point inside the
+SMTP transaction (see adapters/mail/smtp.py), so a crash at any moment never sends it twice.
+The server's acceptance is recorded with the next mail's commit (one commit per mail); after a
+crash, a mail accepted but not yet recorded shows as sent and unconfirmed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from api.application.clock import utcnow
+from api.application.observability import Metrics, handling
+from api.application.settings import RuntimeSettings, Values
+from domain.errors import SendFailed
+from domain.messages import DueMail, SmtpServer
+from domain.model import OutboxKind
+from domain.ports import MailConnection, Mailer, Storage, UnitOfWork
+
+log = logging.getLogger(__name__)
+_MAX_BACKOFF = timedelta(hours=1)
+
+
+class OutboxSender:
+    def __init__(self, storage: Storage, mailer: Mailer, settings: RuntimeSettings, *,
+                 lease_seconds: float, max_attempts: int, retry_base_seconds: float,
+                 metrics: Metrics | None = None) -> None:
+        self._storage = storage
+        self._mailer = mailer
+        self._settings = settings
+        self._lease_seconds = lease_seconds
+        self._max_attempts = max_attempts
+        self._retry_base_seconds = retry_base_seconds
+        self._metrics = metrics
+        self._accepted: list[tuple[DueMail, str | None]] = []  # accepted, not yet recorded
+
+    def run_once(self, limit: int = 10) -> int:
+        with self._storage.writing(durable=False) as uow:
+            due = uow.outbox.claim_due(limit=limit, now=utcnow(), lease_seconds=self._lease_seconds)
+        if not due:
+            return 0
+        originals = self._originals(due)
+        unsent = list(due)
+        try:
+            # The server as the settings say now: a change is used by the next batch.
+            with self._mailer.connect(smtp_server(self._settings.current(max_age=0))) as connection:
+                while unsent:
+                    mail = unsent.pop(0)
+                    with handling(mail.inbound_message_id):
+                        self._send(connection, mail, originals.get(mail.id))
+        except SendFailed as exc:  # no connection (any more): what is left is retried
+            for mail in unsent:
+                with handling(mail.inbound_message_id):
+                    self._failed(mail, exc)
+        except _ClaimLost:
+            # Our lease ran out and another worker claimed the mail: it sends it, not us. The
+            # rest of our batch returns to the queue when its lease runs out.
+            log.warning("outbound mail claim lost to another worker; batch abandoned")
+        finally:
+            if self._accepted:
+                with self._storage.writing(durable=False) as uow:
+                    self._record_accepted(uow)
+        return len(due)
+
+    def _record_accepted(self, uow: UnitOfWork) -> None:
+        now = utcnow()
+        for mail, note in self._accepted:
+            uow.outbox.mark_sent(mail, now, note=note)
+            self._metrics_sent(mail, "sent")
+        self._accepted.clear()
+
+    def _send(self, connection: MailConnection, mail: DueMail, original: bytes | None) -> None:
+        def record_handed_over() -> None:
+            # One commit per mail: the mails the server already accepted are recorded as sent
+            # in the same transaction that records this one as handed over.
+            with self._storage.writing() as uow:
+                self._record_accepted(uow)
+                if not uow.outbox.mark_handed_over(mail):
+                    raise _ClaimLost
+
+        try:
+            refused = connection.send(mail.mail, original, record_handed_over)
+        except SendFailed as exc:
+            if exc.unconfirmed:  # resending could deliver it twice: say so, do not resend
+                with self._storage.writing() as uow:
+                    uow.outbox.mark_sent(mail, utcnow(), note=f"delivery unconfirmed: {exc}")
+                raise
+            self._failed(mail, exc)
+            if exc.connection_lost:
+                raise
+            return
+        self._accepted.append((mail, f"sent, but refused for: {', '.join(refused)}" if refused else None))
+
+    def _failed(self, mail: DueMail, error: SendFailed) -> None:
+        now = utcnow()
+        with self._storage.writing() as uow:
+            # A test mail is tried once: its answer is the check's answer.
+            if error.permanent or mail.attempts >= self._max_attempts or mail.kind == OutboxKind.TEST:
+                uow.outbox.mark_failed(mail, f"{error} (after {mail.attempts} attempts)")
+                log.error("outbound message %s failed: %s", mail.id, error)
+                self._metrics_sent(mail, "failed")
+                return
+            delay = timedelta(seconds=self._retry_base_seconds * 2 ** (mail.attempts - 1))
+            uow.outbox.mark_retry(mail, str(error), now + min(delay, _MAX_BACKOFF))
+            log.warning("outbound message %s will be retried: %s", mail.id, error)
+            self._metrics_sent(mail, "retry")
+
+    def _metrics_sent(self, mail: DueMail, result: str) -> None:
+        if self._metrics is not None:
+            self._metrics.outbound.labels(kind=mail.kind, result=result).inc()
+
+    def _originals(self, due: list[DueMail]) -> dict[int, bytes]:
+        wanted = {m.id: m.inbound_message_id for m in due if m.attach_original and m.inbound_message_id}
+        if not wanted:
+            return {}
+        with self._storage.reading() as uow:
+            raws = uow.inbox.raw_bytes(list(set(wanted.values())))
+        return {mail_id: raws[inbound_id] for mail_id, inbound_id in wanted.items() if inbound_id in raws}
+
+
+class _ClaimLost(Exception):
+    pass
+
+
+def smtp_server(values: Values) -> SmtpServer:
+    return SmtpServer(host=values.smtp_host, port=values.smtp_port, security=values.smtp_security,
+                      username=values.smtp_username, password=values.smtp_password or None,
+                      timeout=values.smtp_timeout_seconds)

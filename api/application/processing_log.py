@@ -1,0 +1,53 @@
+"""Use cases on the processing log (inbound messages) and the outbox (outbound messages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.application.services import Services
+from domain.errors import Conflict, NotFound
+
+Page = tuple[list[Any], int]
+
+
+def list_inbound(app: Services, *, status: str | None, outcome: str | None, limit: int,
+                 offset: int) -> Page:
+    with app.storage.reading() as uow:
+        return uow.inbox.page(status=status, outcome=outcome, limit=limit, offset=offset)
+
+
+def get_inbound(app: Services, *, inbound_id: int) -> Any:
+    with app.storage.reading() as uow:
+        return uow.inbox.get(inbound_id)
+
+
+def raw_message(app: Services, *, inbound_id: int) -> bytes:
+    """The bytes as received (a duplicate's are its original's: they were not stored twice)."""
+    with app.storage.reading() as uow:
+        message = uow.inbox.get(inbound_id)
+        source_id = message.duplicate_of_id or inbound_id
+        raw = uow.inbox.raw_bytes([source_id]).get(source_id)
+    if raw is None:
+        raise NotFound(f"inbound message {inbound_id} has no stored raw message")
+    return raw
+
+
+def reprocess(app: Services, *, inbound_id: int) -> Any:
+    """Queue a message again: refused (Conflict) when that would file or write it twice."""
+    with app.storage.writing() as uow:
+        message = uow.inbox.get(inbound_id)
+        status, outcome = message.status, message.outcome
+        if not uow.inbox.requeue(inbound_id):
+            raise Conflict(
+                f"inbound message {inbound_id} is {status}"
+                + (f" with outcome {outcome}" if outcome else "")
+                + "; only failed messages and ones that filed nothing can be processed again")
+    app.wake_processing()
+    return get_inbound(app, inbound_id=inbound_id)
+
+
+def list_outbound(app: Services, *, status: str | None, kind: str | None,
+                  inbound_message_id: int | None, limit: int, offset: int) -> Page:
+    with app.storage.reading() as uow:
+        return uow.outbox.page(status=status, kind=kind, inbound_message_id=inbound_message_id,
+                               limit=limit, offset=offset)

@@ -1,0 +1,100 @@
+"""The composition root: the adapters chosen, the services built, the process's loops.
+
+Every entrypoint (web, worker, and later the pollers and the CLI) builds its process here and
+nowhere else: this is the one module that knows both the adapters and the application layer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from adapters.inbound.base import ProviderPorts
+from adapters.inbound.providers import PROVIDERS
+from adapters.inbound.sns import HttpxSnsHttp
+from adapters.mail.headers import summarize
+from adapters.mail.reader_pool import MessageReader
+from adapters.mail.smtp import SmtpMailer
+from adapters.persistence.db import Database
+from adapters.persistence.migrate import upgrade
+from adapters.persistence.storage import SqlStorage
+from adapters.xml.parse import MAX_BYTES, parse_transaction
+from adapters.xml.render import render_response
+from api.application.credentials import load_credentials
+from api.application.delivery import OutboxSender
+from api.application.ingest import IngestWriter
+from api.application.loops import BackgroundLoop
+from api.application.observability import Metrics
+from api.application.processing import Processor
+from api.application.services import Services, XmlCodec
+from api.application.settings import CORE, RuntimeSettings, settings_model, startup_values
+from api.application.webhooks import Webhooks
+
+log = logging.getLogger(__name__)
+
+SPECS = (*CORE, *(spec for provider in PROVIDERS for spec in provider.settings))
+Settings = settings_model(SPECS)  # the environment's values (CONNECTOR_*, .env), validated
+
+
+@dataclass
+class Process:
+    """One process's services and the background loops it may run."""
+
+    settings: Any
+    services: Services
+    reader: MessageReader
+    loops: list[BackgroundLoop] = field(default_factory=list)
+
+    def start(self, *, ingest: bool = True, workers: bool | None = None) -> None:
+        if ingest:
+            self.services.ingest.start()
+        if self.settings.inline_worker if workers is None else workers:
+            for loop in self.loops:
+                loop.start()
+
+    def stop(self) -> None:
+        for loop in self.loops:
+            loop.stop()
+        self.services.processor.stop()
+        self.reader.close()
+        self.services.ingest.stop()
+        self.services.storage.close()
+
+
+def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None) -> Process:
+    db = Database(settings.database_url)
+    if settings.migrate_on_start:
+        upgrade(db)
+    storage = SqlStorage(db)
+    runtime = RuntimeSettings(SPECS, startup_values(settings, SPECS), storage)
+    metrics = Metrics()
+    mailer = SmtpMailer()
+    outbox = OutboxSender(storage, mailer, runtime, lease_seconds=settings.lease_seconds,
+                          max_attempts=settings.outbox_max_attempts,
+                          retry_base_seconds=settings.outbox_retry_base_seconds, metrics=metrics)
+    outbox_loop = BackgroundLoop("outbox", outbox.run_once,
+                                 idle_seconds=max(settings.poll_seconds, 1.0))
+    reader = MessageReader(processes=settings.reader_processes,
+                           time_limit=settings.message_time_limit_seconds,
+                           xml_parse=parse_transaction)
+    processor = Processor(storage, runtime, reader, batch_size=settings.batch_size,
+                          lease_seconds=settings.lease_seconds,
+                          max_attempts=settings.max_processing_attempts,
+                          render_xml=render_response, metrics=metrics, on_outbox=outbox_loop.wake)
+    processing_loop = BackgroundLoop("processing", processor.run_once,
+                                     idle_seconds=settings.poll_seconds)
+    ingest = IngestWriter(storage, summarize, backup_dir=settings.backup_dir,
+                          on_stored=processing_loop.wake, metrics=metrics)
+    ports = provider_ports or ProviderPorts(
+        sns=HttpxSnsHttp(), http=httpx.Client(timeout=10.0, follow_redirects=True))
+    services = Services(
+        storage=storage, settings=runtime, mailer=mailer, ingest=ingest, processor=processor,
+        outbox=outbox, webhooks=Webhooks(PROVIDERS, ports, runtime, ingest),
+        credentials=load_credentials(settings), metrics=metrics,
+        xml=XmlCodec(parse=parse_transaction, render=render_response, max_bytes=MAX_BYTES),
+        wake_processing=processing_loop.wake, wake_outbox=outbox_loop.wake,
+    )
+    return Process(settings, services, reader, [processing_loop, outbox_loop])

@@ -1,0 +1,71 @@
+"""The FastAPI application: routes, the error table, the raw ingest path, the OpenAPI document.
+
+Built by an entrypoint (api/entrypoints/web.py) around the application services; it holds no
+state of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Callable
+
+from fastapi import FastAPI
+
+from api.application.services import Services
+from api.http.errors import register_error_handlers
+from api.http.routes import (
+    accounts,
+    automation,
+    inbound,
+    messages,
+    ops,
+    records_extra,
+    tickets,
+    xml_api,
+)
+from api.http.routes.connector import connector_router
+from api.http.routes.providers import provider_router
+from domain.settings import SettingSpec
+
+DESCRIPTION = """Turns a support mailbox into tickets.
+
+Mail providers POST inbound mail to `/inbound/...` (each with its own authentication); the
+REST API under `/api/v1` (Bearer API key) manages accounts, contacts, employees and tickets and
+reads the processing log: every inbound message with its outcome and the reason for it.
+"""
+
+
+def build_app(services: Services, *, providers: Sequence[Any], specs: Sequence[SettingSpec],
+              lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None
+              ) -> FastAPI:
+    app = FastAPI(title="Email Connector", version="0.1.0", description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.services = services
+    register_error_handlers(app, providers)
+    app.include_router(provider_router(providers))
+    for module in (accounts, tickets, messages):
+        app.include_router(module.router)
+    app.include_router(connector_router(specs))
+    for module in (xml_api, automation, records_extra, ops):
+        app.include_router(module.router)
+    app.add_middleware(inbound.RawIngest, services=services)
+    _document_raw_ingest(app)
+    return app
+
+
+def _document_raw_ingest(app: FastAPI) -> None:
+    """POST /inbound/raw is served in front of the router; its entry joins the document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            document["paths"][inbound.PATH] = inbound.OPENAPI
+            document.setdefault("components", {}).setdefault("securitySchemes", {}).setdefault(
+                "HTTPBasic", {"type": "http", "scheme": "basic",
+                              "description": "CONNECTOR_INBOUND_USERNAME / _PASSWORD"})
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,87 @@
+"""The processing log (inbound messages) and the outbox (outbound messages)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+
+from api.application import processing_log
+from api.http.deps import ServicesDep
+from api.http.routes.common import AUTH, Limit, Offset, errors
+from api.http.schemas import MAX_ID, InboundMessagePublic, OutboundMessagePublic, Page
+from domain.model import MessageStatus, Outcome, format_ticket_number
+
+router = APIRouter(prefix="/api/v1", tags=["processing log"], dependencies=AUTH, responses=errors())
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def inbound_public(m: Any) -> InboundMessagePublic:
+    assert m.id is not None
+    return InboundMessagePublic(
+        id=m.id, source=m.source, received_at=m.received_at, message_id=m.message_id,
+        from_address=m.from_address, to=list(m.to_addresses or []), subject=m.subject,
+        status=m.status, outcome=m.outcome, reason=m.reason,
+        ticket_number=format_ticket_number(m.ticket_id) if m.ticket_id else None,
+        attempts=m.attempts, error=m.error, envelope_from=m.envelope_from,
+        envelope_to=list(m.envelope_to or []), size=m.size, spam_score=m.spam_score,
+        spam_verdict=m.spam_verdict, duplicate_of=m.duplicate_of_id, processed_at=m.processed_at,
+    )
+
+
+@router.get("/inbound-messages", response_model=Page[InboundMessagePublic], responses=errors(422))
+def list_inbound(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
+                 status: MessageStatus | None = None,
+                 outcome: Outcome | None = None) -> dict[str, object]:
+    """The processing log, newest first: every message received, its outcome and why."""
+    items, total = processing_log.list_inbound(app, status=status, outcome=outcome, limit=limit,
+                                               offset=offset)
+    return {"items": [inbound_public(m) for m in items], "total": total}
+
+
+@router.get("/inbound-messages/{message_id}", response_model=InboundMessagePublic,
+            responses=errors(404))
+def get_inbound(message_id: Id, app: ServicesDep) -> InboundMessagePublic:
+    """One entry of the processing log."""
+    return inbound_public(processing_log.get_inbound(app, inbound_id=message_id))
+
+
+@router.get("/inbound-messages/{message_id}/raw", responses={
+    **errors(404), 200: {"content": {"message/rfc822": {}}, "description": "The stored bytes"}})
+def get_inbound_raw(message_id: Id, app: ServicesDep) -> Response:
+    """The message exactly as it was received."""
+    raw = processing_log.raw_message(app, inbound_id=message_id)
+    return Response(content=raw, media_type="message/rfc822",
+                    headers={"Content-Disposition": f'attachment; filename="{message_id}.eml"'})
+
+
+@router.post("/inbound-messages/{message_id}/reprocess", response_model=InboundMessagePublic,
+             responses=errors(404, 409))
+def reprocess_inbound(message_id: Id, app: ServicesDep) -> InboundMessagePublic:
+    """Process the message again: for `failed` ones, or after fixing data (a new account).
+
+    Refused (409) for messages already filed or still queued: that would file them twice.
+    """
+    return inbound_public(processing_log.reprocess(app, inbound_id=message_id))
+
+
+@router.get("/outbound-messages", response_model=Page[OutboundMessagePublic], responses=errors(422))
+def list_outbound(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
+                  status: Literal["pending", "sent", "failed"] | None = None,
+                  kind: Literal["forward", "acknowledgement", "xml_response", "test"] | None = None,
+                  inbound_message_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+                  ) -> dict[str, object]:
+    """Mail the connector sent or will send, newest first."""
+    items, total = processing_log.list_outbound(app, status=status, kind=kind,
+                                                inbound_message_id=inbound_message_id,
+                                                limit=limit, offset=offset)
+    return {"items": [
+        OutboundMessagePublic(
+            id=o.id, kind=o.kind, to=list(o.to_addresses or []), subject=o.subject,  # type: ignore[arg-type]
+            status="pending" if o.status == "sending" else o.status, attempts=o.attempts,
+            last_error=o.last_error,
+            inbound_message_id=o.inbound_message_id,
+            ticket_number=format_ticket_number(o.ticket_id) if o.ticket_id else None,
+            message_id=o.message_id, created_at=o.created_at, sent_at=o.sent_at,
+            bounced_at=o.bounced_at)
+        for o in items], "total": total}

@@ -1,0 +1,105 @@
+"""Provider webhooks (SPEC §3): one factory mounts every provider's registration.
+
+Each route is thin: check HTTP Basic first where the provider uses it (before a byte of the
+body is read), read the body with a size limit, and hand the request to the webhooks use case,
+which parses, verifies and stores every message before the answer. Statuses follow each
+provider's own table (its registration's `refusals`, through api/http/errors.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response, Security
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from pydantic import BaseModel
+
+from api.application.webhooks import Received
+from api.http.body import read_body
+from api.http.deps import ServicesDep, require_inbound_basic
+from api.http.schemas import ErrorBody, IngestResponse
+from domain.messages import Stored, WebhookRequest
+
+_basic = HTTPBasic(auto_error=False, description="CONNECTOR_INBOUND_USERNAME / _PASSWORD")
+
+
+class IngestBatch(BaseModel):
+    """A batch (Mandrill, SparkPost, Brevo): one entry per message, all durably stored."""
+
+    items: list[IngestResponse]
+
+
+class WebhookNote(BaseModel):
+    """A request that carried no message (an SNS subscription confirmation, a ping)."""
+
+    status: Literal["confirmed", "ignored"]
+    detail: str
+
+
+def _one(stored: Stored) -> IngestResponse:
+    return IngestResponse(id=stored.id, status=stored.status,  # type: ignore[arg-type]
+                          duplicate_of=stored.duplicate_of)
+
+
+_ANSWERS: dict[str, tuple[Any, Callable[[Received], Any]]] = {
+    "one": (IngestResponse, lambda r: _one(r.stored[0])),
+    "batch": (IngestBatch, lambda r: IngestBatch(items=[_one(s) for s in r.stored])),
+    "one_or_note": (IngestResponse | WebhookNote, lambda r: _one(r.stored[0]) if r.stored else
+                    WebhookNote(status="confirmed" if "confirmed" in (r.note or "") else "ignored",
+                                detail=r.note or "nothing to store")),
+}
+
+
+def _tag(name: str) -> Callable[[Request], Awaitable[None]]:
+    async def tag(request: Request) -> None:
+        request.state.provider = name  # read by the error handler (the provider's refusals)
+    return tag
+
+
+def _token_or_basic(name: str) -> Callable[..., Awaitable[None]]:
+    async def check(app: ServicesDep, credentials: Annotated[HTTPBasicCredentials | None,
+                                                             Security(_basic)]) -> None:
+        if not app.webhooks.token_required(name):
+            await require_inbound_basic(app, credentials)
+    return check
+
+
+def provider_router(providers: Sequence[Any]) -> APIRouter:
+    router = APIRouter(tags=["inbound"])
+    for provider in providers:
+        _mount(router, provider)
+    return router
+
+
+def _mount(router: APIRouter, provider: Any) -> None:
+    model, answer = _ANSWERS[provider.answer]
+    checks = [Depends(_tag(provider.name))]
+    if provider.auth == "basic":
+        checks.append(Depends(require_inbound_basic))
+    elif provider.auth == "token_or_basic":
+        checks.append(Depends(_token_or_basic(provider.name)))
+    body = {"requestBody": {"required": True, "content": {
+        t: {"schema": {"type": "object", "additionalProperties": True}}
+        for t in provider.media_types}}}
+    errors = {code: {"model": ErrorBody} for code in (*provider.errors, 413, 502, 503)}
+
+    async def endpoint(request: Request, app: ServicesDep) -> Any:
+        body_bytes = await read_body(request, app.settings.current().inbound_max_request_bytes)
+        hook = WebhookRequest.build(request.method, str(request.url), request.headers.items(),
+                                    body_bytes)
+        return answer(await app.webhooks.receive(provider.name, hook))
+
+    endpoint.__doc__ = provider.summary
+    for path in provider.paths:
+        name = "inbound_" + path.removeprefix("/inbound/").replace("/", "_")
+        router.add_api_route(path, endpoint, methods=["POST"], name=name, response_model=model,
+                             responses=errors, dependencies=checks, openapi_extra=body)
+        if provider.head_check:
+            router.add_api_route(path, _head_ok, methods=["HEAD"], include_in_schema=False,
+                                 name=f"{name}_check")
+
+
+async def _head_ok() -> Response:
+    """The provider checks that the URL exists before it saves the webhook."""
+    return Response(status_code=200)

@@ -1,0 +1,92 @@
+"""Shared pieces of the request and response models: errors, pages, validators, bases."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Generic, Literal, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from domain.addresses import address_key
+from domain.model import MAX_ID
+from domain.model import TicketStatus as _TicketStatus
+
+__all__ = ["MAX_ID", "TicketStatus"]  # used by the schemas and the routes' parameters
+# The domain's statuses, as the literal strings the API documents.
+TicketStatus = Literal[tuple(s.value for s in _TicketStatus)]  # type: ignore[valid-type]
+T = TypeVar("T")
+
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+class ValidationIssue(BaseModel):
+    """One invalid part of a request, as FastAPI's request validation reports it."""
+
+    model_config = ConfigDict(extra="allow")  # `input` and `ctx` vary by error type
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorBody(BaseModel):
+    """A 422: a sentence (a rule of ours refused the values), or one entry per invalid field
+    (the request did not match its schema)."""
+
+    detail: str | list[ValidationIssue]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+
+
+def _address_or_domain(value: str | None) -> str | None:
+    if value is None or value.strip() == "":
+        return None
+    if address_key(value) is None or ("@" not in value and "." not in value):
+        raise ValueError("must be an email address or a bare domain such as acme.com")
+    return value.strip()
+
+
+def _address(value: str | None) -> str | None:
+    if value is None or value.strip() == "":
+        return None
+    key = address_key(value)
+    if key is None or "@" not in key:
+        raise ValueError("must be an email address")
+    return value.strip()
+
+
+def _required_address(value: str) -> str:
+    """An address that must be there: blank is refused here (422) rather than reaching the
+    database's NOT NULL or the mailer as None (a 500 before)."""
+    if value.strip() == "":
+        raise ValueError("must be an email address")
+    return _address(value)  # type: ignore[return-value]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # PostgreSQL text cannot hold NUL: refused here (422), not at the database (a 500).
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("must not contain NUL characters")
+        return value
+
+
+class _Patch(_Strict):
+    """A partial update: fields left out are unchanged; these may not be set to null."""
+
+    _not_null: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> Self:
+        nulled = [n for n in self._not_null if n in self.model_fields_set and getattr(self, n) is None]
+        if nulled:
+            raise ValueError(f"{', '.join(nulled)} cannot be null")
+        return self

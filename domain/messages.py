@@ -1,0 +1,221 @@
+"""The values a message carries through the pipeline, between the ports.
+
+Inbound adapters produce `InboundDelivery`s, ingest stores `PreparedDelivery`s and answers
+`Stored`, the worker claims `Claimed` messages, the reader turns raw bytes into a `ReadMessage`
+(the rules' view and the document a filing keeps), and mail we send is an `OutgoingMail` in the
+outbox until it is delivered as a `DueMail`. Plain dataclasses: every adapter and the
+application layer share them through this one module (adapters never import each other).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.model import MessageView
+
+
+@dataclass(frozen=True, slots=True)
+class InboundDelivery:
+    """One message as a provider (or relay, or mailbox) handed it over."""
+
+    raw: bytes
+    source: str
+    envelope_from: str | None = None
+    envelope_to: tuple[str, ...] = ()
+    provider_event_id: str | None = None
+    spam_score: float | None = None
+    spam_verdict: str | None = None
+
+
+# The spam verdicts recorded on inbound messages; None when the provider gives no yes/no answer.
+SPAM = "spam"
+NOT_SPAM = "not_spam"
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderSummary:
+    """What ingest records from the headers: enough for dedupe keys and the processing log."""
+
+    message_id: str | None
+    from_address: str | None
+    to: list[str] = field(default_factory=list)
+    subject: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayToken:
+    """A signed token a provider must never present twice (Mailgun), kept until it expires."""
+
+    provider: str
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDelivery:
+    delivery: InboundDelivery
+    summary: HeaderSummary
+    sha256: str
+    keys: list[str]
+    replay: ReplayToken | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    id: int
+    status: str  # "queued" | "duplicate" | "replayed" (nothing stored: the token was used)
+    duplicate_of: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    token: str
+    generation: int
+    source: str
+    envelope_from: str | None
+    envelope_to: tuple[str, ...]
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedAttachment:
+    filename: str
+    content_type: str
+    data: bytes
+    content_id: str | None = None
+    inline: bool = False
+
+
+@dataclass(slots=True)
+class ExtractedDocument:
+    text: str = ""
+    html: str | None = None
+    reply_text: str = ""
+    date: datetime | None = None
+    attachments: list[ExtractedAttachment] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadMessage:
+    view: MessageView
+    document: ExtractedDocument
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    """A mail we send, as authored: what the outbox stores and the mailer composes."""
+
+    mail_from: str
+    to: list[str]
+    subject: str
+    body: str
+    message_id: str
+    headers: dict[str, str] = field(default_factory=dict)
+    from_name: str = "Email Connector"
+    bcc: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMail:
+    """An OutgoingMail with what the outbox keeps about it."""
+
+    kind: str  # OutboxKind
+    mail: OutgoingMail
+    purpose_key: str | None = None  # unique per (inbound message, generation, purpose)
+    inbound_message_id: int | None = None
+    ticket_id: int | None = None
+    attach_original: bool = False
+    origin: str | None = None  # the sender a forward was about (the per-sender forward cap)
+
+
+@dataclass(frozen=True, slots=True)
+class DueMail:
+    id: int
+    kind: str
+    mail: OutgoingMail
+    attach_original: bool
+    inbound_message_id: int | None
+    attempts: int
+
+
+def new_message_id(domain: str, hint: str = "") -> str:
+    """A Message-ID of ours (without brackets): random, and recognizable by its domain."""
+    token = secrets.token_hex(12)
+    return f"{hint}.{token}@{domain}" if hint else f"{token}@{domain}"
+
+
+@dataclass(frozen=True, slots=True)
+class FiledDocument:
+    """A document of a ticket: a filed email, an API or an XML entry."""
+
+    kind: str  # DocumentKind
+    subject: str | None
+    text: str
+    reply_text: str
+    html: str | None = None
+    date: datetime | None = None
+    from_address: str | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    message_id: str | None = None
+    inbound_message_id: int | None = None
+    attachments: tuple[ExtractedAttachment, ...] | list[ExtractedAttachment] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an XML transaction came from, for the documents of the tickets it writes."""
+
+    inbound_message_id: int | None = None
+    from_address: str | None = None
+    message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadJob:
+    key: int
+    raw: bytes
+    envelope_from: str | None
+    xml_enabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpServer:
+    """The outgoing mail server, as the settings say at the moment of use."""
+
+    host: str
+    port: int
+    security: str = "none"  # none | starttls | tls
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log or traceback
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """One HTTP request as a provider sent it: nothing decoded yet."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]  # names in lower case
+    body: bytes
+
+    @classmethod
+    def build(cls, method: str, url: str, headers: Iterable[tuple[str, str]],
+              body: bytes) -> WebhookRequest:
+        return cls(method.upper(), url, {k.lower(): v for k, v in headers}, body)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    @property
+    def media_type(self) -> str:
+        return self.content_type.split(";")[0].strip().lower()
