@@ -140,6 +140,74 @@ def response_address(tx: XmlTransaction, own_addresses: frozenset[str]) -> tuple
     return key, f"response sent to {key}"
 
 
+# Text an unauthenticated sender chose, when it goes back out in a response: this short at most.
+UNTRUSTED_TEXT = 40
+
+
+def authenticated(tx: XmlTransaction, password: str | None) -> bool:
+    """Whether the transaction proved it comes from someone who knows the configured password."""
+    return bool(password) and tx.password is not None and password_matches(tx.password, password)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedResponse:
+    index: int  # of the transaction in the message
+    to: str
+    result: TransactionResult  # what the response says (cut down for an unauthenticated one)
+    authenticated: bool
+
+
+def plan_responses(results: Sequence[TransactionResult], *, password: str | None,
+                   sender: str | None, own_addresses: frozenset[str],
+                   unauthenticated_to: str = "sender", sender_capped: bool = False,
+                   ) -> tuple[list[PlannedResponse], list[str]]:
+    """Who gets a response to each transaction, and a note for the reason saying so.
+
+    An authenticated transaction (the configured password, matched) is answered where it asks
+    (SendResponseToEmail). Any other one could be anybody's: its response goes at most to the
+    message's own sender (or nowhere: `unauthenticated_to="none"`), once per message, within
+    the sender's hourly cap, and says only the result: nothing the sender wrote is echoed but
+    a short, single-line ReturnTransactionID. Otherwise the public address would send mail,
+    with text of an attacker's choosing, to any address (an open relay).
+    """
+    planned: list[PlannedResponse] = []
+    notes: list[str] = []
+    answered_sender = False
+    for index, result in enumerate(results):
+        tx = result.transaction
+        if authenticated(tx, password):
+            address, note = response_address(tx, own_addresses)
+            if address:
+                planned.append(PlannedResponse(index, address, result, True))
+            notes.append(note)
+            continue
+        key = address_key(sender) if sender else None
+        if not tx.respond_to:
+            note = "no response asked for"
+        elif unauthenticated_to == "none":
+            note = "no response: the transaction is not authenticated by the password"
+        elif key is None or "@" not in key or key in own_addresses:
+            note = "no response: not authenticated, and the sender is no address to answer"
+        elif answered_sender:
+            note = "no response: one response per message to an unauthenticated sender"
+        elif sender_capped:
+            note = f"no response: the hourly limit of automatic replies to {key} is reached"
+        else:
+            answered_sender = True
+            planned.append(PlannedResponse(index, key, _cut_down(result), False))
+            note = (f"response sent to the sender {key}: not authenticated, so not to "
+                    "SendResponseToEmail")
+        notes.append(note)
+    return planned, notes
+
+
+def _cut_down(result: TransactionResult) -> TransactionResult:
+    tx = result.transaction
+    echoed = shown(tx.return_id, UNTRUSTED_TEXT) if tx.return_id else None
+    return TransactionResult(XmlTransaction(root=tx.root, return_id=echoed), result.code,
+                             shown(result.message, 200))
+
+
 def settle_message(results: Sequence[TransactionResult], notes: Sequence[str]
                    ) -> tuple[Outcome, str]:
     """The outcome of a message: xml_processed once anything was written (so it is never

@@ -78,9 +78,11 @@ _FORWARDS_SINCE = (
 )
 _UNDELIVERABLE = select(_U.c.reason, _U.c.until).where(
     _U.c.address == bindparam("address"), _U.c.until > bindparam("now", type_=UTCDateTime()))
+# Automatic replies to one address: acknowledgements and XML responses share its hourly cap.
 _ACKNOWLEDGEMENTS_SINCE = (
     select(func.count()).select_from(_O)
-    .where(_O.c.recipient_key == bindparam("address"), _O.c.kind == "acknowledgement",
+    .where(_O.c.recipient_key == bindparam("address"),
+           _O.c.kind.in_(["acknowledgement", "xml_response"]),
            _O.c.created_at >= bindparam("since", type_=UTCDateTime()))
 )
 

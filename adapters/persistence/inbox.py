@@ -75,6 +75,7 @@ class SqlInbox:
         connection = session.connection()
         known: dict[str, int] = dict(connection.execute(_KNOWN_KEYS, {"keys": wanted}).all())
         used = self._used_tokens(items, now)
+        shas: dict[int, str] = {}  # of the messages stored in this batch
         results: list[Stored] = []
         for item in items:
             if item.replay is not None:
@@ -87,20 +88,39 @@ class SqlInbox:
                                                 "expires_at": item.replay.expires_at})
             original = next((known[key] for key in item.keys if key in known), None)
             row = _row(item, now)
+            # The same Message-ID for the same recipient, but other bytes: maybe the same mail
+            # by another route, maybe someone pre-empting a real message's Message-ID. Its bytes
+            # are kept (every byte received is), and it waits for a person to reprocess it.
+            held = original is not None and self._other_content(item, original, shas)
             if original is not None:
-                row.update(status=MessageStatus.DONE, outcome=Outcome.DUPLICATE, duplicate_of_id=original,
-                           reason=f"duplicate of inbound message {original}: already received",
-                           processed_at=now)
+                reason = (f"same Message-ID and recipient as inbound message {original}, other "
+                          "content: kept, not processed; reprocess it if it is another message"
+                          if held else f"duplicate of inbound message {original}: already received")
+                row.update(status=MessageStatus.DONE, outcome=Outcome.DUPLICATE,
+                           duplicate_of_id=original, reason=reason, processed_at=now)
             new_id = connection.execute(_INSERT, row).scalar_one()
+            if held:
+                connection.execute(_INSERT_RAW, {"inbound_message_id": new_id,
+                                                 "data": item.delivery.raw})
             if original is not None:
                 results.append(Stored(new_id, "duplicate", original))
                 continue
+            shas[new_id] = item.sha256
             connection.execute(_INSERT_RAW, {"inbound_message_id": new_id, "data": item.delivery.raw})
             connection.execute(_INSERT_KEY, [{"key": key, "inbound_message_id": new_id}
                                              for key in item.keys])
             known.update({key: new_id for key in item.keys})
             results.append(Stored(new_id, "queued"))
         return results
+
+    def _other_content(self, item: PreparedDelivery, original: int, shas: dict[int, str]) -> bool:
+        """A Message-ID match whose bytes differ (an event id or the bytes themselves: same)."""
+        if item.delivery.provider_event_id or not item.summary.message_id:
+            return False
+        if original not in shas:
+            shas[original] = self.session.execute(
+                select(T.c.sha256).where(T.c.id == original)).scalar_one()
+        return shas[original] != item.sha256
 
     def _used_tokens(self, items: list[PreparedDelivery], now: datetime) -> set[str]:
         tokens = [_token_key(i.replay.provider, i.replay.token) for i in items if i.replay]
@@ -194,9 +214,14 @@ class SqlInbox:
             update(T).where(
                 T.c.id == inbound_id,
                 T.c.status.in_([MessageStatus.DONE, MessageStatus.FAILED]),
-                (T.c.outcome.is_(None)) | (T.c.outcome.not_in(list(FILING_OUTCOMES))),
+                (T.c.outcome.is_(None)) | (T.c.outcome.not_in(list(FILING_OUTCOMES)))
+                # a held "duplicate" with bytes of its own (other content) may be processed
+                | ((T.c.outcome == Outcome.DUPLICATE)
+                   & T.c.id.in_(select(_R.c.inbound_message_id)
+                                .where(_R.c.inbound_message_id == inbound_id))),
             ).values(status=MessageStatus.QUEUED, generation=T.c.generation + 1, attempts=0,
-                     outcome=None, reason=None, error=None, claim_token=None, lease_expires_at=None)
+                     outcome=None, reason=None, error=None, claim_token=None, lease_expires_at=None,
+                     duplicate_of_id=None)
         )
         return result.rowcount == 1
 

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from api.application import authoring
 from api.application.settings import Values
 from api.application.xml_transactions import XmlOptions, run_transactions
+from domain.addresses import address_key
 from domain.decisions import ApplyXml, CreateTicket, Decision, FileReply, Forward, Ignore
 from domain.messages import Claimed, ExtractedDocument, FiledDocument, Origin
 from domain.model import DocumentKind, MessageView, TicketStatus
 from domain.ports import UnitOfWork
-from domain.xml_api import response_address, settle_message
+from domain.xml_api import plan_responses, settle_message
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +87,20 @@ def _apply_xml(uow: UnitOfWork, decision: ApplyXml, parsed: ParsedMessage, value
     results = run_transactions(uow, decision.transactions, options=options, now=now,
                                origin=Origin(parsed.claimed.id, view.from_address, view.message_id))
     own = frozenset(a.lower() for a in (values.public_address, values.effective_from_address))
-    notes = []
-    for index, result in enumerate(results):
-        address, note = response_address(result.transaction, own)
-        if address:
-            # The response goes to SendResponseToEmail (never to the sender), with the Bcc.
-            uow.outbox.add(authoring.xml_response(
-                values, result, to=address, body=options.render(result), bcc=options.response_bcc,
-                in_reply_to=view.message_id, inbound_id=parsed.claimed.id,
-                purpose_key=_purpose(parsed, f"xml_response:{index}")), now)
-        notes.append(note)
+    sender = address_key(view.from_address)
+    # Automatic replies to one sender (acknowledgements and XML responses) share its cap.
+    capped = bool(sender) and uow.directory.acknowledgements_since(
+        sender, now - timedelta(hours=1)) >= values.acknowledgements_per_hour  # type: ignore[arg-type]
+    planned, notes = plan_responses(
+        results, password=options.password, sender=view.from_address, own_addresses=own,
+        unauthenticated_to=values.xml_api_unauthenticated_responses, sender_capped=capped)
+    for response in planned:
+        uow.outbox.add(authoring.xml_response(
+            values, response.result, to=response.to, body=options.render(response.result),
+            bcc=options.response_bcc if response.authenticated else None,
+            authenticated=response.authenticated,
+            in_reply_to=view.message_id, inbound_id=parsed.claimed.id,
+            purpose_key=_purpose(parsed, f"xml_response:{response.index}")), now)
     outcome, reason = settle_message(results, notes)
     tickets = [ticket_id for result in results for ticket_id in result.ticket_ids]
     return Decision(outcome=outcome, reason=reason), (tickets[0] if tickets else None)

@@ -81,9 +81,10 @@ def forward(values: Values, view: MessageView, decision: Decision, *, inbound_id
 
 def xml_response(values: Values, result: TransactionResult, *, to: str, body: str,
                  bcc: str | None, in_reply_to: str | None, inbound_id: int,
-                 purpose_key: str) -> QueuedMail:
+                 purpose_key: str, authenticated: bool = True) -> QueuedMail:
+    """A transaction's response; an unauthenticated one's subject carries no text it chose."""
     tx = result.transaction
-    label = f" {shown(tx.return_id)}" if tx.return_id else ""  # one line: it becomes a header
+    label = f" {shown(tx.return_id)}" if tx.return_id and authenticated else ""  # one line
     headers = {"Auto-Submitted": "auto-replied", "X-Loop": values.public_address}
     if in_reply_to:
         headers["In-Reply-To"] = f"<{in_reply_to}>"

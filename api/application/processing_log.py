@@ -22,11 +22,11 @@ def get_inbound(app: Services, *, inbound_id: int) -> Any:
 
 
 def raw_message(app: Services, *, inbound_id: int) -> bytes:
-    """The bytes as received (a duplicate's are its original's: they were not stored twice)."""
+    """The bytes as received: its own, or a true duplicate's original's (stored once)."""
     with app.storage.reading() as uow:
         message = uow.inbox.get(inbound_id)
-        source_id = message.duplicate_of_id or inbound_id
-        raw = uow.inbox.raw_bytes([source_id]).get(source_id)
+        raws = uow.inbox.raw_bytes([inbound_id, message.duplicate_of_id or inbound_id])
+        raw = raws.get(inbound_id) or raws.get(message.duplicate_of_id or inbound_id)
     if raw is None:
         raise NotFound(f"inbound message {inbound_id} has no stored raw message")
     return raw

@@ -117,8 +117,13 @@ CORE: tuple[SettingSpec, ...] = (
        runtime=True),
     _s("xml_api_password", str | None, None, "the XML API password", "processing", runtime=True,
        secret=True),
-    _s("xml_api_response_bcc", str | None, None, "a Bcc of every XML response", "processing",
-       runtime=True, check=email_address),
+    _s("xml_api_response_bcc", str | None, None, "a Bcc of every authenticated XML response",
+       "processing", runtime=True, check=email_address),
+    # A transaction without the right password could come from anyone: its response goes at
+    # most to the message's own sender, once, cut down (docs/xml-api.md), or nowhere.
+    _s("xml_api_unauthenticated_responses", Literal["sender", "none"], "sender",
+       "where a response to a transaction without the right password goes", "processing",
+       runtime=True),
     # internal support team and addresses
     _s("public_address", str, "support@example.com", "the public support address", "team",
        runtime=True, check=email_address),

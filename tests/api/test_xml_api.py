@@ -3,6 +3,8 @@ and the response mail caught by a real SMTP server; and the same over HTTP."""
 
 from __future__ import annotations
 
+import time
+
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from email import message_from_bytes
@@ -48,12 +50,13 @@ class XmlApi(Api):
     def mail_xml(self, xml: str, **kw: Any) -> dict[str, Any]:
         return self.deliver(make_email(sender=SENDER, subject="XML", body=xml, **kw))
 
-    def response(self, count: int) -> tuple[Message, ET.Element]:
-        """The count-th response mail: its headers and its XML body."""
+    def response(self, count: int, *, to: list[str] | None = None) -> tuple[Message, ET.Element]:
+        """The count-th response mail: its headers and its XML body. An authenticated one goes
+        to SendResponseToEmail and the Bcc, never to the sender; pass `to` for the others."""
         mail = self.smtp.wait_for(count)[count - 1]
-        assert mail.rcpt_tos == [FORMS, ARCHIVE]  # SendResponseToEmail and the Bcc, not the sender
+        assert mail.rcpt_tos == (to or [FORMS, ARCHIVE])
         parsed = message_from_bytes(mail.data, policy=default)
-        assert parsed["To"] == FORMS and parsed["Bcc"] is None
+        assert parsed["To"] == (to or [FORMS])[0] and parsed["Bcc"] is None
         return parsed, ET.fromstring(parsed.get_content())  # type: ignore[attr-defined]
 
 
@@ -201,11 +204,12 @@ class TestOtherRecords:
 
 
 class TestRejected:
-    def _rejected(self, xml: XmlApi, document: str, code: str, named: str) -> None:
+    def _rejected(self, xml: XmlApi, document: str, code: str, named: str,
+                  to: list[str] | None = None) -> None:
         message = xml.mail_xml(document)
         assert message["outcome"] == "xml_rejected", message["reason"]
         assert named in message["reason"]
-        _, response = xml.response(1)
+        _, response = xml.response(1, to=to)
         assert (response.findtext("Status"), response.findtext("Code")) == ("ERROR", code)
         assert named in (response.findtext("Message") or "")
         assert response.findtext("ReturnTransactionID") == "t-1"
@@ -216,13 +220,13 @@ class TestRejected:
         acme = xml.account("Acme")
         document = transaction("TICKET", {"FLDTKTCARDID": acme["id"], "FLDTKTPROBLEM": "x"},
                                password="let me in")
-        self._rejected(xml, document, "200", "the password is wrong")
+        self._rejected(xml, document, "200", "the password is wrong", to=[SENDER])
         assert "let me in" not in xml.smtp.messages[0].data.decode()
 
     def test_a_missing_password_is_rejected(self, xml: XmlApi) -> None:
         xml.account("Acme")
         self._rejected(xml, transaction("TICKET", {"FLDTKTPROBLEM": "x"}, password=None), "200",
-                       "the password is missing")
+                       "the password is missing", to=[SENDER])
 
     def test_an_unknown_data_kind_is_rejected(self, xml: XmlApi) -> None:
         xml.account("Acme")
@@ -237,7 +241,7 @@ class TestRejected:
     def test_a_billion_laughs_is_rejected_and_the_service_stays_up(self, xml: XmlApi) -> None:
         xml.account("Acme")
         self._rejected(xml, BILLION_LAUGHS.decode().replace("forms@web.example", FORMS), "102",
-                       "billion laughs")
+                       "billion laughs", to=[SENDER])  # unreadable, so not authenticated
         assert xml.get("/api/v1/connector")["status"] == "on"
         followed = xml.mail_xml(transaction("ACCOUNT", {"FLDCRDFULLNAME": "Next"}, return_id="t-2"))
         assert followed["outcome"] == "xml_processed"
@@ -299,3 +303,40 @@ class TestOverHttp:
 def test_a_response_bcc_to_the_public_address_is_refused_at_start_up(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="must not be the public address"):
         make_settings(tmp_path, xml_api_enabled=True, xml_api_response_bcc="Support@msp.example")
+
+
+class TestNoOpenRelay:
+    """Anyone can mail the public address: without the password, the connector must not be a
+    way to send mail to an address of the sender's choosing, with text of its choosing."""
+
+    def test_without_the_password_the_response_goes_only_to_the_sender_once_and_cut_down(
+            self, xml: XmlApi) -> None:
+        bait = "BUY NOW " * 5000
+        documents = "".join(
+            transaction("TICKET", {"FLDTKTPROBLEM": "x"}, password="guess", return_id=bait,
+                        respond_to="victim@elsewhere.example").replace("Web form", bait)
+            for _ in range(3))
+        message = xml.mail_xml(documents)
+        assert message["outcome"] == "xml_rejected"
+        assert "one response per message" in message["reason"]
+        parsed, response = xml.response(1, to=[SENDER])
+        time.sleep(0.3)
+        assert len(xml.smtp.messages) == 1  # one response, not one per transaction
+        assert xml.smtp.to("victim@elsewhere.example") == []
+        assert "BUY" not in str(parsed["Subject"]) and len(xml.smtp.messages[0].data) < 3000
+        assert response.findtext("ExternalApplicationName") is None
+        assert len(response.findtext("ReturnTransactionID") or "") <= 40
+
+    def test_unauthenticated_responses_can_be_turned_off(self, xml: XmlApi) -> None:
+        xml.patch("/api/v1/connector", {"xml_api_unauthenticated_responses": "none"})
+        message = xml.mail_xml(transaction("ACCOUNT", {"FLDCRDFULLNAME": "A"}, password="guess"))
+        assert "not authenticated" in message["reason"]
+        assert xml.get("/api/v1/outbound-messages")["total"] == 0
+
+    def test_responses_to_a_sender_count_against_its_hourly_cap(self, xml: XmlApi) -> None:
+        xml.patch("/api/v1/connector", {"acknowledgements_per_hour": 1})
+        for i in range(3):
+            xml.mail_xml(transaction("ACCOUNT", {"FLDCRDFULLNAME": "A"}, password="guess",
+                                     return_id=f"t-{i}"), message_id=f"<relay-{i}@web.example>")
+        outbound = xml.get("/api/v1/outbound-messages?kind=xml_response")
+        assert outbound["total"] == 1

@@ -1,0 +1,35 @@
+"""A Message-ID someone else used first must not make a real message disappear: the later
+message is kept byte for byte, visible, and can be processed (issue: Message-ID squatting)."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Api
+from tests.mail import email as make_email
+
+
+def test_other_bytes_under_a_known_message_id_are_kept_and_can_be_processed(api: Api) -> None:
+    squat = make_email(sender="mallory@evil.example", body="first, with your Message-ID",
+                       message_id="<real-1@acme.example>")
+    real = make_email(sender="bob@acme.example", body="the real message",
+                      message_id="<real-1@acme.example>")
+    api.deliver(squat)
+    held = api.send(real)
+    assert held["status"] == "duplicate"
+    entry = api.processed(held["id"])
+    assert entry["outcome"] == "duplicate" and "other content: kept" in entry["reason"]
+    raw = api.client.get(f"/api/v1/inbound-messages/{held['id']}/raw", headers=api.headers)
+    assert raw.content == real  # its own bytes, not the first message's
+
+    api.post(f"/api/v1/inbound-messages/{held['id']}/reprocess", status=200)
+    assert api.processed(held["id"])["outcome"] == "forwarded_unrecognized"
+
+
+def test_the_same_bytes_again_stay_a_plain_duplicate_that_cannot_be_reprocessed(api: Api) -> None:
+    message = make_email(message_id="<same-1@acme.example>")
+    first = api.deliver(message)
+    again = api.send(message)
+    entry = api.processed(again["id"])
+    assert entry["reason"] == f"duplicate of inbound message {first['id']}: already received"
+    response = api.client.post(f"/api/v1/inbound-messages/{again['id']}/reprocess",
+                               headers=api.headers)
+    assert response.status_code == 409
