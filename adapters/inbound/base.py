@@ -63,6 +63,9 @@ class Provider:
     settings: tuple[SettingSpec, ...] = ()
     refusals: Mapping[type[DomainError], int] = field(default_factory=dict)
     head_check: bool = False  # answers HEAD (Mandrill checks the URL before it saves it)
+    # The largest request the provider itself sends (its documented limits, with room for the
+    # encoding), refused before reading; None: the CONNECTOR_INBOUND_MAX_REQUEST_BYTES setting.
+    max_request_bytes: int | None = None
 
 
 P = TypeVar("P")
@@ -76,6 +79,11 @@ class InboundWebhook(ABC, Generic[P]):
     """
 
     provider: ClassVar[str]
+
+    def precheck(self, headers: Mapping[str, str]) -> None:  # noqa: B027
+        """What can be refused before a byte of the body is read (header names in lower case):
+        a missing credential or signature header, an unconfigured provider. So that a request
+        without credentials costs little memory, whatever size it announces."""
 
     def receive(self, request: WebhookRequest) -> WebhookResult:
         payload = self.decode(request)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from adapters.inbound.base import (
@@ -74,6 +74,10 @@ class MailgunWebhook(InboundWebhook[Form]):
         self._key = signing_key
         self._max_age = max_age_seconds
         self._clock = clock
+
+    def precheck(self, headers: Mapping[str, str]) -> None:
+        if not self._key:  # the signature itself is in the body; an unset key refuses at once
+            raise Unauthorized("Mailgun webhooks are not configured (CONNECTOR_MAILGUN_SIGNING_KEY)")
 
     def decode(self, request: WebhookRequest) -> Form:
         if request.media_type == "application/json":
@@ -193,4 +197,6 @@ PROVIDER = Provider(
     # 406 is the only status that stops Mailgun retrying: malformed posts, and replays
     # (already accepted, or an attack).
     refusals={MalformedPayload: 406, Conflict: 406},
+    # Mailgun's documented message limit is 25 MB; the form may carry it parsed and raw (MIME).
+    max_request_bytes=64 * 1024 * 1024,
 )

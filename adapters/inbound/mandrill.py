@@ -21,6 +21,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -73,6 +74,12 @@ class MandrillWebhook(InboundWebhook[Form]):
         if "mandrill_events" not in form:
             raise MalformedPayload("mandrill_events is missing")
         return form
+
+    def precheck(self, headers: Mapping[str, str]) -> None:
+        if not self._key:
+            raise Unauthorized("Mandrill webhooks are not configured (CONNECTOR_MANDRILL_WEBHOOK_KEY)")
+        if not headers.get("x-mandrill-signature"):
+            raise Unauthorized("the X-Mandrill-Signature header is missing")
 
     def verify(self, request: WebhookRequest, payload: Form) -> None:
         if not self._key:

@@ -21,7 +21,7 @@ import binascii
 import hashlib
 import hmac
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -116,6 +116,15 @@ class ResendWebhook(InboundWebhook[dict[str, Any]]):
         self._api = api
         self._clock = clock
 
+    def precheck(self, headers: Mapping[str, str]) -> None:
+        if not self._secret:
+            raise Unauthorized("Resend webhooks are not configured (CONNECTOR_RESEND_WEBHOOK_SECRET)")
+        stamp = headers.get("svix-timestamp") or headers.get("webhook-timestamp") or ""
+        if not (headers.get("svix-id") or headers.get("webhook-id")) or not stamp.isdecimal():
+            raise Unauthorized("the Svix id or timestamp header is missing")
+        if not (headers.get("svix-signature") or headers.get("webhook-signature")):
+            raise Unauthorized("the Svix signature header is missing")
+
     def receive(self, request: WebhookRequest) -> WebhookResult:
         # The signature covers the exact body: check it before the JSON is even parsed.
         verify_svix(self._secret, request, now=self._clock())
@@ -158,4 +167,5 @@ PROVIDER = Provider(
         SettingSpec("resend_api_url", str, "https://api.resend.com", "Resend API base URL",
                     "providers"),
     ),
+    max_request_bytes=1024 * 1024,  # the event names the message; its bytes come from the API
 )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from adapters.inbound.base import (
@@ -48,6 +48,13 @@ class SesWebhook(InboundWebhook[dict[str, Any]]):
         self._topics = frozenset(t.strip() for t in topic_arns if t.strip())
         self._http = http
         self._verifier = SnsVerifier(http)
+
+    def precheck(self, headers: Mapping[str, str]) -> None:
+        if not self._topics:
+            raise Forbidden("no SNS topic is allowed (CONNECTOR_SES_TOPIC_ARNS)")
+        topic = headers.get("x-amz-sns-topic-arn")  # SNS names the topic in a header too
+        if topic is not None and topic not in self._topics:
+            raise Forbidden("this SNS topic is not allowed (CONNECTOR_SES_TOPIC_ARNS)")
 
     def decode(self, request: WebhookRequest) -> dict[str, Any]:
         message = load_json(request.body, "the SNS message")
@@ -141,4 +148,6 @@ PROVIDER = Provider(
     errors=(400, 403),
     settings=(SettingSpec("ses_topic_arns", str | None, None, "allowed SNS topics (comma-separated)",
                           "providers", runtime=True),),
+    # An SNS notification is at most 256 KB (an SES SNS action carries messages up to 150 KB).
+    max_request_bytes=512 * 1024,
 )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from collections.abc import Mapping
 from typing import Any
 
 from adapters.inbound.base import (
@@ -46,6 +47,12 @@ class SparkpostWebhook(InboundWebhook[list[Any]]):
         if not isinstance(batch, list):
             raise MalformedPayload("the SparkPost payload is not a JSON array")
         return batch
+
+    def precheck(self, headers: Mapping[str, str]) -> None:
+        if self._token:  # the token travels in a header: checked before the body is read
+            presented = headers.get(TOKEN_HEADER.lower()) or ""
+            if not hmac.compare_digest(self._token.encode(), presented.encode("utf-8", "replace")):
+                raise Unauthorized(f"the {TOKEN_HEADER} header does not match")
 
     def verify(self, request: WebhookRequest, payload: list[Any]) -> None:
         if not self._token:
@@ -98,4 +105,5 @@ PROVIDER = Provider(
     settings=(SettingSpec("sparkpost_webhook_token", str | None, None,
                           "the relay webhook's auth_token", "providers", runtime=True,
                           secret=True),),
+    max_request_bytes=64 * 1024 * 1024,  # 20 MB messages (SparkPost), a batch of them in JSON
 )

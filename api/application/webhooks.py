@@ -50,6 +50,19 @@ class Webhooks:
         setting = self.providers[name].token_setting
         return bool(setting and getattr(self._settings.current(), setting))
 
+    def precheck(self, name: str, headers: Any) -> int:
+        """Refuse what the headers already show (a missing credential, an announced size over
+        the limit) before a byte of the body is read; returns the largest body to read."""
+        limit = self._settings.current().inbound_max_request_bytes
+        own = self.providers[name].max_request_bytes
+        limit = min(limit, own) if own else limit
+        lowered = {k.lower(): v for k, v in headers}
+        self.adapter(name).precheck(lowered)
+        declared = lowered.get("content-length", "")
+        if declared.strip().isdecimal() and int(declared) > limit:
+            raise PayloadTooLarge(f"the body is {declared} bytes; {name} sends at most {limit}")
+        return limit
+
     async def receive(self, name: str, request: Any) -> Received:
         adapter = self.adapter(name)
         # In a thread: parsing 30 MB or fetching an SNS certificate must not stall the loop.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import Request
 
@@ -28,3 +30,23 @@ async def read_limited(chunks: AsyncIterator[bytes], declared: str | None, limit
             raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes")
         parts.append(chunk)
     return b"".join(parts)
+
+
+LARGE = 1024 * 1024  # a body above this (or of unknown size) takes one of the few slots
+
+
+class LargeBodies:
+    """At most `slots` large request bodies held in memory at once by this process; more wait
+    their turn (the providers retry on a slow answer rather than lose mail). Small ones pass."""
+
+    def __init__(self, slots: int = 2) -> None:
+        self._slots = asyncio.Semaphore(slots)
+
+    @asynccontextmanager
+    async def admitted(self, declared: str | None) -> AsyncIterator[None]:
+        small = declared is not None and declared.strip().isdecimal() and int(declared) <= LARGE
+        if small:
+            yield
+            return
+        async with self._slots:
+            yield

@@ -33,3 +33,10 @@ def test_the_same_bytes_again_stay_a_plain_duplicate_that_cannot_be_reprocessed(
     response = api.client.post(f"/api/v1/inbound-messages/{again['id']}/reprocess",
                                headers=api.headers)
     assert response.status_code == 409
+
+
+def test_a_ticket_number_of_superscript_digits_is_a_404_not_a_500(api: Api) -> None:
+    # "²".isdigit() is true and int("²") fails: numbers are ASCII decimal digits only.
+    for number in ("²", "1²", "١٢"):
+        response = api.client.get(f"/api/v1/tickets/{number}", headers=api.headers)
+        assert response.status_code == 404, (number, response.text)

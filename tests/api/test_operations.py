@@ -23,7 +23,8 @@ def test_health_and_readiness_answer_without_a_credential(api: Api) -> None:
 
 
 def test_readiness_fails_when_the_database_is_gone(tmp_path: Path, smtp: SmtpSink) -> None:
-    app = create_app(make_settings(tmp_path, smtp))
+    # No worker loops: they would open (and so create again) the database file meanwhile.
+    app = create_app(make_settings(tmp_path, smtp), start_workers=False)
     with TestClient(app) as client:
         (tmp_path / "connector.db").unlink()
         (tmp_path / "connector.db").mkdir()  # a directory where the database file was

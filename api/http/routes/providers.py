@@ -16,7 +16,7 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel
 
 from api.application.webhooks import Received
-from api.http.body import read_body
+from api.http.body import LargeBodies, read_body
 from api.http.deps import ServicesDep, require_inbound_basic
 from api.http.schemas import ErrorBody, IngestResponse
 from domain.messages import Stored, WebhookRequest
@@ -65,6 +65,13 @@ def _token_or_basic(name: str) -> Callable[..., Awaitable[None]]:
     return check
 
 
+def large_bodies(request: Request) -> LargeBodies:
+    bodies = getattr(request.app.state, "large_bodies", None)
+    if bodies is None:  # one per app, made on first use (inside its event loop)
+        bodies = request.app.state.large_bodies = LargeBodies()
+    return bodies  # type: ignore[no-any-return]
+
+
 def provider_router(providers: Sequence[Any]) -> APIRouter:
     router = APIRouter(tags=["inbound"])
     for provider in providers:
@@ -85,10 +92,12 @@ def _mount(router: APIRouter, provider: Any) -> None:
     errors = {code: {"model": ErrorBody} for code in (*provider.errors, 413, 502, 503)}
 
     async def endpoint(request: Request, app: ServicesDep) -> Any:
-        body_bytes = await read_body(request, app.settings.current().inbound_max_request_bytes)
-        hook = WebhookRequest.build(request.method, str(request.url), request.headers.items(),
-                                    body_bytes)
-        return answer(await app.webhooks.receive(provider.name, hook))
+        limit = app.webhooks.precheck(provider.name, request.headers.items())
+        async with large_bodies(request).admitted(request.headers.get("content-length")):
+            body_bytes = await read_body(request, limit)
+            hook = WebhookRequest.build(request.method, str(request.url),
+                                        request.headers.items(), body_bytes)
+            return answer(await app.webhooks.receive(provider.name, hook))
 
     endpoint.__doc__ = provider.summary
     for path in provider.paths:
