@@ -9,6 +9,8 @@ plus a busy timeout keeps a reader from failing to upgrade to a writer.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -82,8 +84,12 @@ def _make_engine(url: str, *, echo: bool) -> Engine:
 
         return engine
     database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    on_disk = bool(database) and database != ":memory:"
+    if on_disk:
+        # Customers' mail lives here: readable by the service's user only.
+        folder = Path(database).parent
+        for missing in reversed([p for p in (folder, *folder.parents) if not p.exists()]):
+            missing.mkdir(mode=0o700, exist_ok=True)
     engine = create_engine(
         url,
         echo=echo,
@@ -102,6 +108,10 @@ def _make_engine(url: str, *, echo: bool) -> Engine:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if on_disk:
+            for suffix in ("", "-wal", "-shm"):  # the log holds the newest mail: owner only too
+                with contextlib.suppress(OSError):
+                    os.chmod(f"{database}{suffix}", 0o600)
 
         cursor.close()
 

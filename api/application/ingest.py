@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.application.clock import utcnow
+from api.application.clock import private_folder, utcnow
 from api.application.loops import name_os_thread
 from api.application.observability import Metrics, handling
 from domain.dedupe import dedupe_keys
@@ -157,10 +157,13 @@ class IngestWriter:
         day = utcnow().strftime("%Y-%m-%d")
         folder = self._backup_dir / day
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_folder(folder)
             target = folder / f"{inbound_id:010d}.eml"
             temporary = target.with_suffix(".tmp")
-            temporary.write_bytes(raw)
+            # Owner only: a copy of a customer's mail is as private as the database.
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(raw)
             os.replace(temporary, target)
         except OSError as exc:  # the database holds the message; the backup is an extra copy
             log.warning("backup copy of inbound message %s failed: %s", inbound_id, exc)

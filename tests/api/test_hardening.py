@@ -1,9 +1,13 @@
-"""A Message-ID someone else used first must not make a real message disappear: the later
+"""Hardening seen from outside: a squatted Message-ID loses nothing, odd ticket numbers are 404s,
+and what the connector keeps on disk is readable by its owner only."""
 message is kept byte for byte, visible, and can be processed (issue: Message-ID squatting)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.api.conftest import Api
+from tests.conftest import SmtpSink
 from tests.mail import email as make_email
 
 
@@ -40,3 +44,26 @@ def test_a_ticket_number_of_superscript_digits_is_a_404_not_a_500(api: Api) -> N
     for number in ("²", "1²", "١٢"):
         response = api.client.get(f"/api/v1/tickets/{number}", headers=api.headers)
         assert response.status_code == 404, (number, response.text)
+
+
+def test_the_database_the_backup_copies_and_the_credentials_are_the_owners_only(
+        tmp_path: Path, smtp: SmtpSink) -> None:
+    import stat
+
+    from fastapi.testclient import TestClient
+
+    from api.entrypoints.web import create_app
+    from tests.api.conftest import make_settings
+
+    data = tmp_path / "private"
+    settings = make_settings(tmp_path, smtp, database_url=f"sqlite:///{data}/connector.db",
+                             backup_dir=data / "backup", api_keys=None)
+    with TestClient(create_app(settings)) as client:
+        Api(client).send(make_email())
+    files = [p for p in data.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".eml" for p in files) and any(p.name == "api-key" for p in
+                                                            (tmp_path / "data").iterdir())
+    for path in [*files, *(tmp_path / "data").iterdir()]:
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+    for folder in [data, *(p for p in data.rglob("*") if p.is_dir())]:
+        assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0, folder
