@@ -1,6 +1,5 @@
 """Hardening seen from outside: a squatted Message-ID loses nothing, odd ticket numbers are 404s,
 and what the connector keeps on disk is readable by its owner only."""
-message is kept byte for byte, visible, and can be processed (issue: Message-ID squatting)."""
 
 from __future__ import annotations
 
