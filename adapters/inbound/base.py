@@ -3,7 +3,7 @@
 Each provider module turns one webhook request into `InboundDelivery`s: the raw RFC 822 bytes
 (received as such, or rebuilt from a parsed payload), the SMTP envelope, the provider's event id
 (for duplicate detection) and its spam verdict. The shape follows django-anymail's webhook views
-(style.md §4): one small class per provider on this base, no HTTP framework in sight, so the
+(django-anymail's webhook views): one small class per provider on this base, no HTTP framework in sight, so the
 parsing and the signature checks are tested as plain functions.
 """
 
@@ -48,7 +48,7 @@ class Provider:
     verifies what signs the payload), or "token_or_basic" (a token setting when it is set,
     else HTTP Basic). `answer`: "one" message, a "batch", or "one_or_note" (a request that may
     carry no message, such as an SNS subscription confirmation). `refusals`: statuses that
-    this provider reads differently from the default table (providers.md §4.3).
+    this provider reads differently from the default table (docs/providers.md, "What the connector answers").
     """
 
     name: str

@@ -1,6 +1,6 @@
 """Brevo (formerly Sendinblue) inbound parsing: `{"items": [...]}`, one item per message.
 
-Quirks (providers.md §3.8):
+Quirks (docs/providers.md, Brevo; sources there):
 * There is no raw MIME: each message is rebuilt from `Headers` (an object; a header that occurs
   several times is a list), `RawTextBody`, `RawHtmlBody` and the attachments [AM-br].
 * Attachment content is not in the payload: it is downloaded with the item's `DownloadToken`

@@ -1,6 +1,6 @@
 """Mailgun Routes `forward()`: the parsed form (`/inbound/mailgun`) and raw MIME (`.../mime`).
 
-Quirks (providers.md §3.2):
+Quirks (docs/providers.md, Mailgun; sources there):
 * The signature covers only `timestamp` + `token`, not the body [MG-um]: a captured request
   could be replayed with another body, so a token is accepted once (recorded with the message
   in the ingest transaction, shared by all processes through the database) and only while its

@@ -1,6 +1,6 @@
 """Mailjet Parse API: a JSON object per message, with no raw MIME at all.
 
-Quirks (providers.md §3.7):
+Quirks (docs/providers.md, Mailjet; sources there):
 * The message is always rebuilt: `Headers` (an object whose values are lists of strings, except
   a few single-valued headers that are plain strings), `Text-part`, `Html-part`, and the
   `AttachmentN` / `InlineAttachmentN` fields named by `Parts[].ContentRef` [MJ-parse][AM-mj].

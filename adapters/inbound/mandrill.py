@@ -1,6 +1,6 @@
 """Mandrill (Mailchimp Transactional) inbound routes: a batch of events in `mandrill_events`.
 
-Quirks (providers.md §3.5):
+Quirks (docs/providers.md, Mandrill; sources there):
 * Mandrill checks the URL with a HEAD request before it creates the webhook (the route answers
   it without a signature) [AMB-routes][MD-auth].
 * `X-Mandrill-Signature` = base64(HMAC-SHA1(key, URL + every POST key and value, sorted by

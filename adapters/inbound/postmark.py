@@ -1,6 +1,6 @@
 """Postmark inbound webhook (JSON), with `RawEmail` or rebuilt from the parsed fields.
 
-Quirks (providers.md §3.3):
+Quirks (docs/providers.md, Postmark; sources there):
 * `RawEmail` is present only when "Include raw email content in JSON payload" is on; it is then
   the message, handed over untouched [AM-pm-doc][AMB-pm].
 * Postmark prepends a `Return-Path` header (the envelope sender) to `Headers`; it is not part of

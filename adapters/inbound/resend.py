@@ -1,6 +1,6 @@
 """Resend inbound (`email.received`): a Svix-signed notice, the message fetched from the API.
 
-Quirks (providers.md §3.9):
+Quirks (docs/providers.md, Resend; sources there):
 * The webhook carries metadata only [RS-received]; the original .eml is fetched through
   `GET /emails/receiving/{email_id}` (Bearer API key), whose `raw.download_url` is a signed URL
   of the message with all attachments [RS-retrieve][AM-rs]. The API key is not sent to that
@@ -147,7 +147,7 @@ class ResendWebhook(InboundWebhook[dict[str, Any]]):
         return WebhookResult([InboundDelivery(
             raw=self._api.raw_message(email_id),
             source="resend",
-            # Header-level recipients: Resend documents no separate envelope (providers.md §1.1).
+            # Header-level recipients: Resend documents no separate envelope (docs/providers.md, Resend).
             envelope_to=envelope_recipients([str(t) for t in to] if isinstance(to, list) else []),
             provider_event_id=request.header("svix-id") or request.header("webhook-id"),
         )])

@@ -1,6 +1,6 @@
 """SendGrid Inbound Parse: the default (parsed) mode and "Send Raw" (`email`).
 
-Quirks (providers.md §3.1):
+Quirks (docs/providers.md, SendGrid; sources there):
 * Both modes are multipart/form-data [SG-setup]; the raw message is a non-file field, often
   larger than Starlette's 1 MB limit for such fields, and not always valid UTF-8, so the body is
   parsed here byte-exactly (adapters.inbound.forms) [ST-form][AMB-sg].

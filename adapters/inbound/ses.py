@@ -1,6 +1,6 @@
 """Amazon SES receipt rules through an SNS HTTPS subscription.
 
-Quirks (providers.md §3.4):
+Quirks (docs/providers.md, Amazon SES; sources there):
 * SNS posts JSON as `text/plain` [SNS-prepare]; the SES notification is a JSON *string* inside
   the SNS envelope's `Message`.
 * Trust comes from the SNS signature (adapters.inbound.sns) plus a topic allow-list: anyone can

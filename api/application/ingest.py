@@ -3,7 +3,7 @@
 Requests hand their delivery to one writer thread and wait; the writer stores everything that
 arrived while the previous commit was running in one transaction, commits (fsync), and only then
 answers each request. One fsync is shared by many messages, and no request is answered before
-its message is on disk (SPEC §2 step 1). Measured design: performance-notes.md, "Ingest".
+its message is on disk (SPEC §2 step 1). Measured design: README, Performance.
 """
 
 from __future__ import annotations

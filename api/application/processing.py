@@ -4,7 +4,7 @@ Reading (the CPU cost) happens outside any transaction, in reader processes with
 per message (adapters/mail/reader_pool.py), and overlaps with applying: while one batch is
 applied here, the next is being read. The decisions of a batch are applied in one transaction
 with a savepoint per message, so one bad message fails alone and a batch costs one commit
-(performance-notes.md, "Processing").
+(README, Performance).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Realistic provider payloads, all derived from one reference message.
 
 Each builder takes the parts of a raw message (as a provider's parser would see them) and lays
-them out the way that provider posts them (providers.md §3), so a test can check that the
+them out the way that provider posts them (docs/providers.md), so a test can check that the
 payload becomes the same message as the raw bytes.
 """
 

@@ -11,7 +11,7 @@ from adapters.inbound.brevo import BrevoApi, BrevoWebhook
 from domain.errors import UpstreamUnavailable
 from tests.adapters.inbound.payloads import PNG, document, request
 
-# Anymail's sanitized real payload (providers.md §3.8), with the envelope headers added.
+# Anymail's sanitized real payload (docs/providers.md, Brevo; sources there), with the envelope headers added.
 ITEM = {
     "Uuid": ["aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"],
     "MessageId": "<ABCDE12345@mail.example.com>", "InReplyTo": None,

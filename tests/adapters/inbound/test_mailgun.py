@@ -1,4 +1,4 @@
-"""Mailgun: signature, window, replay token, parsed form and raw MIME (providers.md §3.2)."""
+"""Mailgun: signature, window, replay token, parsed form and raw MIME (docs/providers.md, Mailgun; sources there)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tests.adapters.inbound.payloads import (
 )
 
 KEY = "key-test-signing"
-# The real vector from Rails' Action Mailbox tests [AMB-mg], quoted in providers.md §3.2.
+# The real vector from Rails' Action Mailbox tests [AMB-mg], quoted in docs/providers.md, Mailgun.
 RAILS = ("tbsy84uSV1Kt3ZJZELY2TmShPRs91E3yL4tzf96297vBCkDWgL", "1539112500",
          "7VwW7k6Ak7zcTwoSoNm7aTtbk1g67MKAnsYLfUB7PdszbgR5Xi",
          "ef24c5225322217bb065b80bb54eb4f9206d764e3e16abab07f0a64d1cf477cc")
