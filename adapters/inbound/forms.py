@@ -1,6 +1,6 @@
 """HTML form bodies (multipart/form-data, x-www-form-urlencoded) read byte-exactly.
 
-Starlette's form parser is not used on purpose (Starlette's `formparsers.py` [ST-form]; docs/providers.md, Sources): it decodes text
+Starlette's form parser is not used on purpose ([ST-form], docs/providers.md): it decodes text
 fields with the request charset, falling back to latin-1 for the whole field, and refuses
 non-file parts over 1 MB with a 400. SendGrid's raw `email` and Mailgun's `body-mime` are
 non-file fields holding the whole message, and SendGrid posts `text`/`html` in their original
