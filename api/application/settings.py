@@ -150,6 +150,19 @@ def problems(values: dict[str, Any]) -> list[str]:
     return found
 
 
+def warnings(values: dict[str, Any]) -> list[str]:
+    """What is set but not ready for real mail: placeholders, an XML API anyone could use."""
+    found = []
+    for name in ("public_address", "support_team_address", "from_address"):
+        domain = str(values.get(name) or "").rpartition("@")[2].lower()
+        if domain == "example.com" or domain.endswith((".example", ".example.com", ".invalid")):
+            found.append(f"{name} is a placeholder ({values[name]}): set CONNECTOR_{name.upper()}")
+    if values.get("xml_api_enabled") and not values.get("xml_api_password"):
+        found.append("the XML API is on without a password (CONNECTOR_XML_API_PASSWORD): anyone "
+                     "who can mail the public address can write records")
+    return found
+
+
 def _field(spec: SettingSpec) -> tuple[Any, Any]:
     annotation = spec.annotation
     if spec.secret:

@@ -30,7 +30,13 @@ from api.application.loops import BackgroundLoop
 from api.application.observability import Metrics
 from api.application.processing import Processor
 from api.application.services import Services, XmlCodec
-from api.application.settings import CORE, RuntimeSettings, settings_model, startup_values
+from api.application.settings import (
+    CORE,
+    RuntimeSettings,
+    settings_model,
+    startup_values,
+    warnings,
+)
 from api.application.webhooks import Webhooks
 
 log = logging.getLogger(__name__)
@@ -70,6 +76,8 @@ def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None)
         upgrade(db)
     storage = SqlStorage(db)
     runtime = RuntimeSettings(SPECS, startup_values(settings, SPECS), storage)
+    for warning in warnings(runtime.current().as_dict()):
+        log.warning("not ready for real mail: %s", warning)
     metrics = Metrics()
     mailer = SmtpMailer()
     outbox = OutboxSender(storage, mailer, runtime, lease_seconds=settings.lease_seconds,

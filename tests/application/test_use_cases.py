@@ -209,3 +209,15 @@ class TestIngest:
         again = world.ingest.store(InboundDelivery(raw=b"Subject: a\r\n\r\nx", source="raw"))
         assert (first.status, again.status, again.duplicate_of) == ("queued", "duplicate", first.id)
         assert list(world.state.raw) == [first.id]
+
+
+class TestReadiness:
+    def test_placeholder_addresses_and_an_open_xml_api_are_named(self) -> None:
+        from api.application.settings import warnings
+
+        world = World(xml_api_enabled=True)
+        found = warnings({**world.settings.current().as_dict(),
+                          "public_address": "support@example.com"})
+        assert any("public_address is a placeholder" in w for w in found)
+        assert any("XML API is on without a password" in w for w in found)
+        assert warnings({"public_address": "help@msp.co", "support_team_address": "t@msp.co"}) == []
