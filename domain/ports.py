@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from domain.messages import (
     Claimed,
@@ -29,9 +29,6 @@ from domain.model import (
     TicketRef,
 )
 from domain.xml_model import XmlError
-
-if TYPE_CHECKING:  # xml_records uses the Directory port below
-    from domain.xml_records import RecordPlan
 
 
 class Directory(Protocol):
@@ -167,8 +164,9 @@ class UnitOfWork(Protocol):
     @property
     def directory(self) -> Directory: ...
     def savepoint(self) -> AbstractContextManager[None]: ...
-    def xml_writer(self, now: datetime,
-                   origin: Origin) -> Callable[[RecordPlan], int | XmlError]: ...
+    def xml_writer(self, now: datetime, origin: Origin) -> Callable[[Any], int | XmlError]:
+        """The writer of XML records (domain.xml_api.Writer: a RecordPlan in, an id out)."""
+        ...
 
 
 class Storage(Protocol):

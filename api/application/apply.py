@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from api.application import authoring
-from api.application.settings import Values
+from api.application.runtime_settings import Values
 from api.application.xml_transactions import XmlOptions, run_transactions
 from domain.addresses import address_key
 from domain.decisions import ApplyXml, CreateTicket, Decision, FileReply, Forward, Ignore

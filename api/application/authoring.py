@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from api.application.settings import Values
+from api.application.runtime_settings import Values
 from domain.decisions import Decision
 from domain.messages import OutgoingMail, QueuedMail, new_message_id
 from domain.model import MessageView, OutboxKind, format_ticket_number

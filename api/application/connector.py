@@ -10,8 +10,8 @@ from typing import Any
 from api.application import authoring
 from api.application.clock import utcnow
 from api.application.delivery import smtp_server
+from api.application.runtime_settings import Values
 from api.application.services import Services
-from api.application.settings import Values
 from domain.errors import StorageUnavailable
 from domain.model import OutboxStatus
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from api.application.clock import utcnow
 from api.application.observability import Metrics, handling
-from api.application.settings import RuntimeSettings, Values
+from api.application.runtime_settings import RuntimeSettings, Values
 from domain.errors import SendFailed
 from domain.messages import DueMail, SmtpServer
 from domain.model import OutboxKind

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from api.application.apply import ParsedMessage, apply
 from api.application.clock import utcnow
 from api.application.observability import Metrics, handling
-from api.application.settings import RuntimeSettings
+from api.application.runtime_settings import RuntimeSettings
 from api.application.xml_transactions import XmlOptions
 from domain.decide import decide
 from domain.messages import Claimed, ReadJob, ReadMessage

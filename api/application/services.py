@@ -12,7 +12,7 @@ from api.application.delivery import OutboxSender
 from api.application.ingest import IngestWriter
 from api.application.observability import Metrics
 from api.application.processing import Processor
-from api.application.settings import RuntimeSettings
+from api.application.runtime_settings import RuntimeSettings
 from api.application.webhooks import Webhooks
 from domain.ports import Mailer, Storage
 from domain.xml_api import TransactionResult

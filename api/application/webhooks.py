@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.application.ingest import IngestWriter
-from api.application.settings import RuntimeSettings
+from api.application.runtime_settings import RuntimeSettings
 from domain.errors import Conflict, PayloadTooLarge
 from domain.messages import Stored
 

@@ -29,14 +29,9 @@ from api.application.ingest import IngestWriter
 from api.application.loops import BackgroundLoop
 from api.application.observability import Metrics
 from api.application.processing import Processor
+from api.application.runtime_settings import RuntimeSettings, settings_model, startup_values
 from api.application.services import Services, XmlCodec
-from api.application.settings import (
-    CORE,
-    RuntimeSettings,
-    settings_model,
-    startup_values,
-    warnings,
-)
+from api.application.settings import CORE, warnings
 from api.application.webhooks import Webhooks
 
 log = logging.getLogger(__name__)

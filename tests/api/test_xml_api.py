@@ -4,7 +4,6 @@ and the response mail caught by a real SMTP server; and the same over HTTP."""
 from __future__ import annotations
 
 import time
-
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from email import message_from_bytes

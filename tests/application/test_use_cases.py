@@ -14,7 +14,8 @@ from api.application.clock import utcnow
 from api.application.delivery import OutboxSender
 from api.application.ingest import IngestWriter
 from api.application.processing import Processor
-from api.application.settings import CORE, RuntimeSettings, settings_model, startup_values
+from api.application.runtime_settings import RuntimeSettings, settings_model, startup_values
+from api.application.settings import CORE
 from domain.errors import InvalidInput, SendFailed
 from domain.messages import (
     ExtractedDocument,

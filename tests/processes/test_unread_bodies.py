@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import SmtpSink, free_port
+from tests.conftest import free_port
 from tests.harness import Process, connector_env, wait_ready, web
 
 ANNOUNCED = 110 * 1024 * 1024

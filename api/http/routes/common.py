@@ -7,12 +7,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from api.http.deps import require_api_key
-from api.http.schemas import MAX_ID, ErrorBody, ValidationErrorBody
+from api.http.schemas import ErrorBody, ValidationErrorBody
 
 AUTH = [Depends(require_api_key)]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
-RecordId = Annotated[int, Query(ge=1, le=MAX_ID)]
 NO_NUL = r"^[^\x00]*$"  # for text parameters: PostgreSQL cannot compare with a NUL (a 500)
 
 
