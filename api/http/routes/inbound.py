@@ -46,9 +46,11 @@ OPENAPI: dict[str, Any] = {"post": {
         **{str(code): {"description": description, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
            for code, description in ((400, "Bad Request"), (401, "Unauthorized"),
-                                     (413, "Content Too Large"),
+                                     (413, "Request Entity Too Large"),
                                      (415, "Unsupported Media Type"),
                                      (503, "Service Unavailable"))},
+        "422": {"description": "Validation Error", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}},
     },
 }}
 
