@@ -94,6 +94,19 @@ class Metrics:
             "connector_processing_latency_seconds", "From receipt to outcome committed",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
             registry=r)
+        self.refused = Counter("connector_webhooks_refused", "Inbound requests refused",
+                               ["provider", "reason"], registry=r)
         self.queue_depth = Gauge("connector_queue_depth", "Inbound messages waiting", registry=r)
         self.outbox_backlog = Gauge("connector_outbox_backlog", "Outbound mail not yet sent",
                                     registry=r)
+
+
+def refused(metrics: Metrics, provider: str, status: int, error: BaseException) -> None:
+    """A refused inbound request: logged with the provider and the reason, counted by both.
+    The error's text never carries a secret (the adapters say which check failed, not what
+    was presented)."""
+    reason = type(error).__name__
+    metrics.refused.labels(provider=provider, reason=reason).inc()
+    log = logging.getLogger("api.inbound")
+    log.log(logging.ERROR if status >= 500 else logging.WARNING, "%s request refused (%s %s): %s",
+            provider, status, reason, error)

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.application.observability import refused
 from domain import errors
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ def register_error_handlers(app: FastAPI, providers: Sequence[Any]) -> None:
         if isinstance(exc, errors.Unauthorized):
             scheme = "Basic" if request.url.path.startswith("/inbound") else "Bearer"
             headers["WWW-Authenticate"] = f'{scheme} realm="email-connector"'
-        if status >= 500:
+        if request.url.path.startswith("/inbound/"):
+            refused(request.app.state.services.metrics, provider or "raw", status, exc)
+        elif status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc)
         return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.api.conftest import Api
 from tests.conftest import SmtpSink
 from tests.mail import email as make_email
@@ -66,3 +68,22 @@ def test_the_database_the_backup_copies_and_the_credentials_are_the_owners_only(
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
     for folder in [data, *(p for p in data.rglob("*") if p.is_dir())]:
         assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0, folder
+
+
+def test_a_refused_webhook_is_logged_with_its_provider_and_reason_and_counted(
+        api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="api.inbound"):
+        response = api.client.post("/inbound/raw", content=b"x", headers={
+            "Authorization": "Basic d3Jvbmc6d3Jvbmc=", "Content-Type": "message/rfc822"})
+        assert response.status_code == 401
+        postmark = api.client.post("/inbound/postmark", content=b"{}",
+                                   headers={"Content-Type": "application/json"})
+        assert postmark.status_code == 401
+    lines = [r.getMessage() for r in caplog.records if r.name == "api.inbound"]
+    assert any(line.startswith("raw request refused (401 Unauthorized)") for line in lines)
+    assert any(line.startswith("postmark request refused (401 Unauthorized)") for line in lines)
+    assert not any("d3Jvbmc" in line or "wrong" in line for line in lines)  # no credential
+    metrics = api.client.get("/metrics", headers=api.headers).text
+    assert 'connector_webhooks_refused_total{provider="postmark",reason="Unauthorized"} 1.0' in metrics

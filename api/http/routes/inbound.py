@@ -16,6 +16,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from api.application.observability import refused
 from api.application.services import Services
 from api.http.body import read_limited
 from api.http.errors import status_for
@@ -94,8 +95,7 @@ class RawIngest:
                 envelope_to=headers.get("x-envelope-to"), chunks=_body(receive))
         except DomainError as exc:
             status = status_for(exc)
-            if status >= 500:
-                log.error("POST %s: %s", PATH, exc)
+            refused(self.services.metrics, "raw", status, exc)
             extra = [(b"www-authenticate", b'Basic realm="email-connector"')] \
                 if isinstance(exc, Unauthorized) else []
             await _respond(send, status, {"detail": str(exc)}, extra)
