@@ -51,3 +51,34 @@ def list_outbound(app: Services, *, status: str | None, kind: str | None,
     with app.storage.reading() as uow:
         return uow.outbox.page(status=status, kind=kind, inbound_message_id=inbound_message_id,
                                limit=limit, offset=offset)
+
+
+def reprocess_matching(app: Services, *, status: str | None, outcome: str | None
+                       ) -> tuple[list[int], list[int]]:
+    """Queue again every message with this status and outcome: (queued, refused) ids."""
+    ids: list[int] = []
+    while True:
+        items, total = list_inbound(app, status=status, outcome=outcome, limit=1000,
+                                    offset=len(ids))
+        ids += [m.id for m in items]
+        if not items or len(ids) >= total:
+            break
+    queued, refused = [], []
+    for inbound_id in ids:
+        with app.storage.writing() as uow:
+            (queued if uow.inbox.requeue(inbound_id) else refused).append(inbound_id)
+    if queued:
+        app.wake_processing()
+    return queued, refused
+
+
+def counts(app: Services) -> dict[str, int]:
+    """Inbound messages by status, and the outbox's backlog and failures."""
+    found = {}
+    for status in ("queued", "processing", "done", "failed"):
+        found[f"inbound {status}"] = list_inbound(app, status=status, outcome=None, limit=1,
+                                                  offset=0)[1]
+    for status in ("pending", "failed"):
+        found[f"outbound {status}"] = list_outbound(app, status=status, kind=None,
+                                                    inbound_message_id=None, limit=1, offset=0)[1]
+    return found
