@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from domain.acknowledgements import acknowledgement_refusal, forward_limit
 from domain.automation import automated_email
-from domain.bounces import bounce_decision
+from domain.bounces import bounce_decision, is_read_receipt, read_receipt_decision
 from domain.decisions import CreateTicket, Decision, FileReply, Forward, Ignore
 from domain.guards import is_bounce, is_loop, is_own_mail
 from domain.model import DocumentKind, MessageView, Outcome, Policy
@@ -56,6 +56,9 @@ def guard(view: MessageView, directory: Directory, policy: Policy) -> Decision |
     loop = is_loop(view, policy)
     if loop:
         return Ignore(outcome=Outcome.IGNORED_LOOP, reason=f"ignored as a mail loop: {loop}")
+    receipt = is_read_receipt(view)
+    if receipt:
+        return read_receipt_decision(receipt)
     bounce = is_bounce(view)
     if bounce:
         return bounce_decision(view, directory, bounce)

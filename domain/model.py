@@ -40,6 +40,31 @@ class DocumentKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class RecipientStatus:
+    """One per-recipient block of an RFC 3464 report (§2.3): who, and what became of the mail."""
+
+    address: str  # Final-Recipient
+    original: str | None = None  # Original-Recipient, when it differs (the address we wrote to)
+    action: str | None = None  # failed | delayed | delivered | relayed | expanded
+    status: str | None = None  # an RFC 3463 code such as 5.1.1
+    diagnostic: str = ""
+
+    @property
+    def permanent(self) -> bool:
+        """The MTA gave up on this recipient for good: Action failed with a 5.x.x Status.
+
+        "failed" with a 4.x.x Status (e.g. 4.4.7, retries expired) says nothing about the address.
+        """
+        if (self.action or "").lower() != "failed":
+            return False
+        return self.status is None or self.status.startswith("5")
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return (self.address, self.original) if self.original else (self.address,)
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryReport:
     """What a bounce says (RFC 3464 delivery status, or a best reading of an older one)."""
 
@@ -48,6 +73,8 @@ class DeliveryReport:
     recipients: tuple[str, ...] = ()  # the addresses that could not be reached
     diagnostic: str = ""
     message_ids: tuple[str, ...] = ()  # Message-IDs of the mail that bounced, if readable
+    # What the report says of each recipient; only these may mark an address undeliverable.
+    per_recipient: tuple[RecipientStatus, ...] = ()
 
     @property
     def permanent(self) -> bool:

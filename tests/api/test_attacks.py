@@ -1,0 +1,61 @@
+"""Attacks from outside (issue 15), end to end through the public HTTP endpoints only."""
+
+from __future__ import annotations
+
+import email
+from email.policy import default
+
+from tests.api.conftest import Api
+from tests.conftest import SmtpSink
+from tests.mail import email as make_email
+
+
+def _report(report_type: str, ack_id: str, body: str,
+            sender: str = "MAILER-DAEMON@mx.attacker.example") -> bytes:
+    return (
+        f"From: {sender}\r\nTo: support@msp.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <forged-1@attacker.example>\r\n"
+        f"Content-Type: multipart/report; report-type={report_type}; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        f"{body}"
+        f"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {ack_id}\r\n--b--\r\n"
+    ).encode()
+
+
+def _acknowledged(api: Api, smtp: SmtpSink) -> str:
+    api.account("Acme", email="acme.example")
+    api.deliver(make_email(sender="bob@acme.example"))
+    return email.message_from_bytes(smtp.wait_for(1)[0].data, policy=default)["Message-ID"]
+
+
+def test_a_forged_bounce_of_our_mail_cannot_mark_addresses_it_was_not_sent_to(
+        api: Api, smtp: SmtpSink) -> None:
+    ack_id = _acknowledged(api, smtp)
+    forged = _report("delivery-status", ack_id, (
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.attacker.example\r\n\r\n"
+        "Final-Recipient: rfc822; bob@acme.example\r\nAction: delayed\r\nStatus: 4.2.2\r\n\r\n"
+        "Final-Recipient: rfc822; ceo@acme.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"))
+    bounce = api.deliver(forged)
+    assert bounce["outcome"] == "bounce"
+    assert "not marked: ceo@acme.example" in bounce["reason"]
+    for sender in ("ceo@acme.example", "bob@acme.example"):
+        again = api.deliver(make_email(sender=sender, subject=f"new problem for {sender}"))
+        assert again["outcome"] == "ticket_created"
+        assert "acknowledgement queued" in again["reason"], again["reason"]
+
+
+def test_a_read_receipt_of_our_mail_is_ignored_and_marks_nothing(api: Api, smtp: SmtpSink) -> None:
+    ack_id = _acknowledged(api, smtp)
+    receipt = _report("disposition-notification", ack_id, (
+        "--b\r\nContent-Type: message/disposition-notification\r\n\r\n"
+        "Final-Recipient: rfc822; bob@acme.example\r\n"
+        f"Original-Message-ID: {ack_id}\r\nDisposition: automatic-action/MDN-sent-automatically; "
+        "displayed\r\n"), sender="bob@acme.example")
+    receipt = receipt.replace(b"Subject: Undelivered Mail Returned to Sender",
+                              b"Subject: Read: Printer is offline\r\nReturn-Path: <>\r\n"
+                              b"X-Failed-Recipients: bob@acme.example")
+    message = api.deliver(receipt)
+    assert message["outcome"] == "ignored_loop"
+    assert "read receipt" in message["reason"]
+    again = api.deliver(make_email(sender="bob@acme.example", subject="another problem"))
+    assert "acknowledgement queued" in again["reason"]
