@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     forwards_per_sender_per_hour: int = Field(default=30, ge=0)
     undeliverable_days: int = Field(default=30, ge=0)  # no automatic mail after a hard bounce
     ticket_subject_pattern: str | None = None
+    # Spoofed employee replies (domain/authentication.py): an active employee's reply failing
+    # DMARC, or both SPF and DKIM, in the trusted Authentication-Results is forwarded as a
+    # customer reply. Trusted authserv-ids, comma-separated; unset: the topmost header only.
+    # Passed into domain.model.Policy by api/services/runtime_config.py.
+    distrust_failed_employee_auth: bool = True
+    trusted_authserv_ids: str | None = None
     max_message_bytes: int = Field(default=40 * MiB, gt=0)
 
     # Processing: inside the web process by default; set false when a separate worker runs.

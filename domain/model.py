@@ -84,6 +84,28 @@ class DeliveryReport:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthResult:
+    """One method's verdict in an Authentication-Results header: dkim=pass header.d=acme.com."""
+
+    method: str  # dmarc | spf | dkim | arc | ... (lower-case)
+    result: str  # pass | fail | softfail | none | neutral | temperror | permerror | ...
+    properties: tuple[tuple[str, str], ...] = ()  # (ptype.property, value), e.g. header.from
+
+    def prop(self, name: str) -> str | None:
+        return next((v for k, v in self.properties if k == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthVerdicts:
+    """One Authentication-Results (RFC 8601) or ARC-Authentication-Results (RFC 8617) field."""
+
+    header: str  # authentication-results | arc-authentication-results
+    authserv_id: str  # lower-case
+    instance: int | None = None  # the ARC instance (i=), None for Authentication-Results
+    results: tuple[AuthResult, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class MessageView:
     """The parts of an inbound message the rules look at: headers, and (only when the XML API
     is on) the XML transactions its body or attachments hold. Other body text is not needed."""
@@ -103,6 +125,8 @@ class MessageView:
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
     xml: tuple[XmlTransaction, ...] | None = field(default=None, hash=False, compare=False)
     delivery_report: DeliveryReport | None = field(default=None, hash=False, compare=False)
+    # Authentication verdicts in the headers, topmost first (Authentication-Results, then ARC).
+    auth_results: tuple[AuthVerdicts, ...] = field(default=(), hash=False, compare=False)
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -126,6 +150,12 @@ class Policy:
     now: datetime | None = None
     # The enabled automated-email rules (SPEC §2 step 2), in position order; read per batch.
     automation_rules: tuple[AutomationRule, ...] = ()
+    # An active employee's reply that fails DMARC, or fails both SPF and DKIM, is filed as a
+    # customer reply and forwarded (domain/authentication.py). Only when verdicts are present.
+    distrust_failed_employee_auth: bool = True
+    # The authserv-ids whose Authentication-Results / ARC-Authentication-Results are believed;
+    # empty: only the topmost Authentication-Results header (the one our receiving MTA adds).
+    trusted_authserv_ids: tuple[str, ...] = ()
 
     @property
     def own_addresses(self) -> frozenset[str]:

@@ -59,3 +59,25 @@ def test_a_read_receipt_of_our_mail_is_ignored_and_marks_nothing(api: Api, smtp:
     assert "read receipt" in message["reason"]
     again = api.deliver(make_email(sender="bob@acme.example", subject="another problem"))
     assert "acknowledgement queued" in again["reason"]
+
+
+def test_a_forged_employee_reply_failing_dmarc_is_forwarded_as_a_customer_reply(
+        api: Api, smtp: SmtpSink) -> None:
+    api.post("/api/v1/employees", {"name": "Alice", "email1": "alice@msp.example", "active": True})
+    api.account("Acme", email="acme.example")
+    created = api.deliver(make_email(sender="bob@acme.example"))
+    number = created["ticket_number"]
+    smtp.wait_for(1)  # the acknowledgement
+    verdict = {"Authentication-Results": "mx.msp.example; spf=fail smtp.mailfrom=evil.example; "
+                                         "dkim=none; dmarc=fail (p=reject) header.from=msp.example"}
+    forged = api.deliver(make_email(sender="Alice <alice@msp.example>", headers=verdict,
+                                    subject=f"Re: [Ticket #{number}] Printer is offline"))
+    assert forged["outcome"] == "filed_customer_reply"
+    assert "DMARC fails for msp.example" in forged["reason"]
+    smtp.wait_for(2)  # the forward: a person sees it
+
+    genuine = {"Authentication-Results": "mx.msp.example; dkim=pass header.d=msp.example; "
+                                         "dmarc=pass header.from=msp.example"}
+    real = api.deliver(make_email(sender="alice@msp.example", headers=genuine,
+                                  subject=f"Re: [Ticket #{number}] Printer is offline"))
+    assert real["outcome"] == "filed_employee_reply"
