@@ -5,6 +5,8 @@ from __future__ import annotations
 import email
 from email.policy import default
 
+import pytest
+
 from tests.api.conftest import Api
 from tests.conftest import SmtpSink
 from tests.mail import email as make_email
@@ -81,3 +83,12 @@ def test_a_forged_employee_reply_failing_dmarc_is_forwarded_as_a_customer_reply(
     real = api.deliver(make_email(sender="alice@msp.example", headers=genuine,
                                   subject=f"Re: [Ticket #{number}] Printer is offline"))
     assert real["outcome"] == "filed_employee_reply"
+
+
+@pytest.mark.xfail(strict=True, reason="needs api/services/apply.py and adapters/persistence/outbox.py "
+                   "to record recipient_key/origin_key as domain.addresses.sender_cap_key(...)")
+def test_plus_addressed_variants_share_the_acknowledgement_limit(api: Api, smtp: SmtpSink) -> None:
+    api.account("Acme", email="acme.example")
+    reasons = [api.deliver(make_email(sender=f"bob+{n}@acme.example", subject=f"problem {n}"))["reason"]
+               for n in range(6)]  # the default limit is 5 an hour
+    assert "acknowledgement suppressed" in reasons[-1]
