@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -201,3 +202,41 @@ class TestIdsInUrls:
         if isinstance(token, str):
             with pytest.raises(MalformedPayload):
                 BrevoApi(no_http(), "k").attachment(token)
+
+
+class TestSnsReplayWindow:
+    def stamped(self, signer: SnsSigner, age: timedelta) -> bytes:
+        at = (datetime.now(UTC) - age).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return json.dumps(signer.sign({**ses_notification(b"x"), "Timestamp": at})).encode()
+
+    def test_a_notification_within_the_hour_is_accepted(self, signer: SnsSigner) -> None:
+        hook = SesWebhook([TOPIC], FakeSns(signer.pem))
+        body = self.stamped(signer, timedelta(minutes=59))
+        assert len(hook.receive(request(body, "text/plain")).deliveries) == 1
+
+    @pytest.mark.parametrize("age", [timedelta(minutes=61), timedelta(days=3), timedelta(minutes=-10)])
+    def test_one_outside_sns_retry_window_is_refused_as_a_replay(self, signer: SnsSigner,
+                                                                 age: timedelta) -> None:
+        sns = FakeSns(signer.pem)
+        with pytest.raises(Forbidden):
+            SesWebhook([TOPIC], sns).receive(request(self.stamped(signer, age), "text/plain"))
+        assert sns.fetched == []  # refused before any certificate fetch
+
+    def test_the_window_is_a_constructor_parameter(self, signer: SnsSigner) -> None:
+        body = self.stamped(signer, timedelta(minutes=20))
+        with pytest.raises(Forbidden, match="replay"):
+            SesWebhook([TOPIC], FakeSns(signer.pem), max_age_seconds=600).receive(
+                request(body, "text/plain"))
+        later = SesWebhook([TOPIC], FakeSns(signer.pem), max_age_seconds=7200,
+                           clock=lambda: time.time() + 3600)
+        assert len(later.receive(request(self.stamped(signer, timedelta(0)), "text/plain")).deliveries) == 1
+
+    @pytest.mark.parametrize("stamp", [None, "", "yesterday", "2026-13-45T00:00:00Z", 12345,
+                                       "2026-11-27T10:00:02.516Z\x00"])
+    def test_a_missing_or_bad_timestamp_is_refused(self, signer: SnsSigner, stamp: object) -> None:
+        message = {k: v for k, v in ses_notification(b"x").items() if k != "Timestamp"}
+        if stamp is not None:
+            message["Timestamp"] = stamp
+        body = json.dumps(signer.sign(message)).encode()
+        with pytest.raises(Forbidden):
+            SesWebhook([TOPIC], FakeSns(signer.pem)).receive(request(body, "text/plain"))
