@@ -7,7 +7,7 @@ from email.policy import default
 
 import pytest
 
-from tests.api.conftest import Api
+from tests.api.conftest import BASIC, Api
 from tests.conftest import SmtpSink
 from tests.mail import email as make_email
 
@@ -92,3 +92,31 @@ def test_plus_addressed_variants_share_the_acknowledgement_limit(api: Api, smtp:
     reasons = [api.deliver(make_email(sender=f"bob+{n}@acme.example", subject=f"problem {n}"))["reason"]
                for n in range(6)]  # the default limit is 5 an hour
     assert "acknowledgement suppressed" in reasons[-1]
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+def test_deeply_nested_json_is_refused_as_malformed_not_a_500(api: Api) -> None:
+    for path in ("/inbound/postmark", "/inbound/mailjet"):
+        response = api.client.post(path, content=DEEP, headers={
+            "Authorization": BASIC, "Content-Type": "application/json"})
+        assert 400 <= response.status_code < 500, (path, response.status_code, response.text)
+    assert api.get("/api/v1/inbound-messages")["total"] == 0
+
+
+def test_a_sendgrid_field_named_with_a_superscript_digit_is_no_crash(api: Api) -> None:
+    boundary = "xYzZY"
+    headers = b"From: bob@acme.example\r\nTo: support@msp.example\r\nSubject: hi\r\n"
+    parts = [("headers", headers, None), ("text", b"hello", None), ("subject", b"hi", None),
+             ("to", b"support@msp.example", None),
+             ("from", b"bob@acme.example", None), ("attachment\u00b2", b"data", "x.bin")]
+    chunks = []
+    for name, value, filename in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        chunks.append(f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode()
+                      + value + b"\r\n")
+    body = b"".join(chunks) + f"--{boundary}--\r\n".encode()
+    response = api.client.post("/inbound/sendgrid", content=body, headers={
+        "Authorization": BASIC, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert response.status_code == 200, response.text
