@@ -120,3 +120,21 @@ def test_a_sendgrid_field_named_with_a_superscript_digit_is_no_crash(api: Api) -
     response = api.client.post("/inbound/sendgrid", content=body, headers={
         "Authorization": BASIC, "Content-Type": f"multipart/form-data; boundary={boundary}"})
     assert response.status_code == 200, response.text
+
+
+def test_an_attachment_name_with_bidi_controls_and_a_hostile_type_are_stored_safe(api: Api) -> None:
+    api.account("Acme", email="acme.example")
+    raw = ("From: bob@acme.example\r\nTo: support@msp.example\r\nSubject: invoice\r\n"
+           "Message-ID: <bidi-1@acme.example>\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+           "see attached\r\n--b\r\nContent-Type: text/h\u00e9ml\u0007\r\n"
+           "Content-Disposition: attachment; filename*=UTF-8''invoice%E2%80%AEfdp.exe\r\n\r\n"
+           "<script>1</script>\r\n--b--\r\n").encode()
+    created = api.deliver(raw)
+    assert created["outcome"] == "ticket_created"
+    document = api.get(f"/api/v1/tickets/{created['ticket_number']}/documents")["items"][0]
+    [attachment] = document["attachments"]
+    assert attachment["filename"] == "invoicefdp.exe"
+    assert attachment["content_type"] == "application/octet-stream"
+    served = api.client.get(f"/api/v1/attachments/{attachment['id']}", headers=api.headers)
+    assert served.headers["content-type"].startswith("application/octet-stream")
