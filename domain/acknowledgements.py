@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from domain.addresses import sender_cap_key
 from domain.guards import automatic_mail_reason
 from domain.model import MessageView, Policy
 from domain.ports import Directory
@@ -27,10 +29,11 @@ def acknowledgement_refusal(view: MessageView, policy: Policy, directory: Direct
         if bounced:
             return f"not acknowledged: mail to {view.from_address} bounced recently ({bounced})"
     if policy.now is not None and policy.acknowledgements_per_hour >= 0:
-        sent = directory.acknowledgements_since(view.from_address, policy.now - timedelta(hours=1))
+        sent = _count(directory.acknowledgements_since, view.from_address,
+                      policy.now - timedelta(hours=1))
         if sent >= policy.acknowledgements_per_hour:
             return (
-                f"acknowledgement suppressed: {sent} already sent to {view.from_address} "
+                f"acknowledgement suppressed: {sent} already sent to {_who(view.from_address)} "
                 f"in the last hour (limit {policy.acknowledgements_per_hour})"
             )
     return None
@@ -44,8 +47,23 @@ def forward_limit(view: MessageView, policy: Policy, directory: Directory) -> st
     """
     if policy.now is None or not view.from_address or policy.forwards_per_sender_per_hour < 0:
         return None
-    sent = directory.forwards_since(view.from_address, policy.now - timedelta(hours=1))
+    sent = _count(directory.forwards_since, view.from_address, policy.now - timedelta(hours=1))
     if sent < policy.forwards_per_sender_per_hour:
         return None
-    return (f"forward suppressed: {sent} mails from {view.from_address} already forwarded in the "
+    return (f"forward suppressed: {sent} mails from {_who(view.from_address)} already forwarded in the "
             f"last hour (limit {policy.forwards_per_sender_per_hour})")
+
+
+def _count(since: Callable[[str, datetime], int], address: str, start: datetime) -> int:
+    """What was sent under the sender's cap key, plus (while rows recorded under the full
+    plus-address may still exist) what was recorded under the address itself."""
+    key = sender_cap_key(address)
+    count = since(key, start)
+    if address != key:
+        count += since(address, start)
+    return count
+
+
+def _who(address: str) -> str:
+    key = sender_cap_key(address)
+    return address if key == address else f"{address} (counted as {key})"

@@ -51,3 +51,18 @@ def _angle_addr(value: str) -> str:
     if "<" in value and ">" in value:
         return value[value.rindex("<") + 1:value.rindex(">")]
     return value
+
+
+def sender_cap_key(address: str) -> str:
+    """The key per-sender limits count under: lower-case, without a +tag in the local part.
+
+    bob+1@acme.com and bob+2@acme.com are one mailbox (subaddressing, RFC 5233): an attacker
+    or a looping auto-responder varying the tag must not get a fresh limit each time.
+    The outbox must record acknowledgements and forwards under this same key.
+    """
+    key = address.strip().strip("<>").strip().lower()
+    local, at, domain = key.rpartition("@")
+    if not at:
+        return key
+    base = local.split("+", 1)[0]
+    return f"{base}@{domain}" if base else key

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from domain.acknowledgements import acknowledgement_refusal, forward_limit
+from domain.authentication import failed_authentication
 from domain.automation import automated_email
-from domain.bounces import bounce_decision
+from domain.bounces import bounce_decision, is_read_receipt, read_receipt_decision
 from domain.decisions import CreateTicket, Decision, FileReply, Forward, Ignore
 from domain.guards import is_bounce, is_loop, is_own_mail
 from domain.model import DocumentKind, MessageView, Outcome, Policy
@@ -56,6 +57,9 @@ def guard(view: MessageView, directory: Directory, policy: Policy) -> Decision |
     loop = is_loop(view, policy)
     if loop:
         return Ignore(outcome=Outcome.IGNORED_LOOP, reason=f"ignored as a mail loop: {loop}")
+    receipt = is_read_receipt(view)
+    if receipt:
+        return read_receipt_decision(receipt)
     bounce = is_bounce(view)
     if bounce:
         return bounce_decision(view, directory, bounce)
@@ -71,6 +75,23 @@ def file_into_thread(view: MessageView, directory: Directory, policy: Policy) ->
     reopen = ticket.status == "closed"
     reopened = " (the closed ticket is reopened)" if reopen else ""
     employee = directory.active_employee(view.from_address) if view.from_address else None
+    forged = (failed_authentication(view, policy)
+              if employee is not None and policy.distrust_failed_employee_auth else None)
+    if employee is not None and forged:
+        return FileReply(
+            outcome=Outcome.FILED_CUSTOMER_REPLY,
+            reason=(
+                f"filed under ticket {ticket.number} ({thread.how}) and forwarded to the support "
+                f"team; sender {view.from_address} is the address of active employee "
+                f"{employee.id} ({employee.name}), but the message fails authentication: "
+                f"{forged}, so it is not trusted as the employee's reply{reopened}"
+            ),
+            ticket_id=ticket.id,
+            ticket_number=ticket.number,
+            document_kind=DocumentKind.CUSTOMER_EMAIL,
+            forward=True,
+            reopen=reopen,
+        )
     if employee is not None:
         return FileReply(
             outcome=Outcome.FILED_EMPLOYEE_REPLY,

@@ -66,6 +66,31 @@ class DocumentKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class RecipientStatus:
+    """One per-recipient block of an RFC 3464 report (§2.3): who, and what became of the mail."""
+
+    address: str  # Final-Recipient
+    original: str | None = None  # Original-Recipient, when it differs (the address we wrote to)
+    action: str | None = None  # failed | delayed | delivered | relayed | expanded
+    status: str | None = None  # an RFC 3463 code such as 5.1.1
+    diagnostic: str = ""
+
+    @property
+    def permanent(self) -> bool:
+        """The MTA gave up on this recipient for good: Action failed with a 5.x.x Status.
+
+        "failed" with a 4.x.x Status (e.g. 4.4.7, retries expired) says nothing about the address.
+        """
+        if (self.action or "").lower() != "failed":
+            return False
+        return self.status is None or self.status.startswith("5")
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return (self.address, self.original) if self.original else (self.address,)
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryReport:
     """What a bounce says (RFC 3464 delivery status, or a best reading of an older one)."""
 
@@ -74,12 +99,36 @@ class DeliveryReport:
     recipients: tuple[str, ...] = ()  # the addresses that could not be reached
     diagnostic: str = ""
     message_ids: tuple[str, ...] = ()  # Message-IDs of the mail that bounced, if readable
+    # What the report says of each recipient; only these may mark an address undeliverable.
+    per_recipient: tuple[RecipientStatus, ...] = ()
 
     @property
     def permanent(self) -> bool:
         if self.status:
             return self.status.startswith("5")
         return self.action == "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthResult:
+    """One method's verdict in an Authentication-Results header: dkim=pass header.d=acme.com."""
+
+    method: str  # dmarc | spf | dkim | arc | ... (lower-case)
+    result: str  # pass | fail | softfail | none | neutral | temperror | permerror | ...
+    properties: tuple[tuple[str, str], ...] = ()  # (ptype.property, value), e.g. header.from
+
+    def prop(self, name: str) -> str | None:
+        return next((v for k, v in self.properties if k == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthVerdicts:
+    """One Authentication-Results (RFC 8601) or ARC-Authentication-Results (RFC 8617) field."""
+
+    header: str  # authentication-results | arc-authentication-results
+    authserv_id: str  # lower-case
+    instance: int | None = None  # the ARC instance (i=), None for Authentication-Results
+    results: tuple[AuthResult, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +151,8 @@ class MessageView:
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
     xml: tuple[XmlTransaction, ...] | None = field(default=None, hash=False, compare=False)
     delivery_report: DeliveryReport | None = field(default=None, hash=False, compare=False)
+    # Authentication verdicts in the headers, topmost first (Authentication-Results, then ARC).
+    auth_results: tuple[AuthVerdicts, ...] = field(default=(), hash=False, compare=False)
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -125,6 +176,12 @@ class Policy:
     now: datetime | None = None
     # The enabled automated-email rules (SPEC §2 step 2), in position order; read per batch.
     automation_rules: tuple[AutomationRule, ...] = ()
+    # An active employee's reply that fails DMARC, or fails both SPF and DKIM, is filed as a
+    # customer reply and forwarded (domain/authentication.py). Only when verdicts are present.
+    distrust_failed_employee_auth: bool = True
+    # The authserv-ids whose Authentication-Results / ARC-Authentication-Results are believed;
+    # empty: only the topmost Authentication-Results header (the one our receiving MTA adds).
+    trusted_authserv_ids: tuple[str, ...] = ()
 
     @property
     def own_addresses(self) -> frozenset[str]:

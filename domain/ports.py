@@ -56,6 +56,11 @@ class Directory(Protocol):
         """True when we sent a message with this Message-ID."""
         ...
 
+    def outbound_recipients(self, message_id: str) -> tuple[str, ...] | None:
+        """The addresses (To and Bcc, lower-case) our outbound message with this Message-ID was
+        sent to, or None when we sent no message with this Message-ID."""
+        ...
+
     def acknowledgements_since(self, address: str, since: datetime) -> int:
         """How many acknowledgements were queued to `address` since `since`."""
         ...

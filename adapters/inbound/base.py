@@ -10,6 +10,7 @@ parsing and the signature checks are tested as plain functions.
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -107,8 +108,28 @@ class InboundWebhook(ABC, Generic[P]):
 def load_json(data: bytes | str, what: str) -> Any:
     try:
         return json.loads(data)
+    except RecursionError:  # [[[[...]]]] nested deeper than the interpreter's recursion limit
+        raise MalformedPayload(f"{what} is nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedPayload(f"{what} is not valid JSON: {exc}") from None
+
+
+def ascii_digits(value: str, *, max_length: int = 18) -> bool:
+    """True for 1..max_length ASCII digits only. str.isdigit() is true for "²" and "٣" too,
+    and int() fails on the first (a 500) and reads the second."""
+    return 0 < len(value) <= max_length and value.isascii() and value.isdecimal()
+
+
+# An id a provider gave us, to be put into an API URL path: nothing but these characters, and
+# never a dot segment ("." or ".."), so that it can only name one resource under that path.
+_SAFE_ID = re.compile(r"[A-Za-z0-9_~+=.-]{1,512}")
+
+
+def safe_id(value: object, what: str) -> str:
+    """`value` when it is a safe path segment; MalformedPayload otherwise."""
+    if not isinstance(value, str) or not _SAFE_ID.fullmatch(value) or not value.strip("."):
+        raise MalformedPayload(f"{what} is missing or not a plain id")
+    return value
 
 
 def text_bytes(value: str) -> bytes:

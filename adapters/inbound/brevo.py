@@ -28,6 +28,7 @@ from adapters.inbound.base import (
     envelope_recipients,
     envelope_sender,
     load_json,
+    safe_id,
     spam_score,
 )
 from adapters.inbound.rebuild import Attachment, Body, address, build_message
@@ -46,6 +47,7 @@ class BrevoApi:
     def attachment(self, token: str) -> tuple[bytes, str | None]:
         if not self._key:
             raise UpstreamUnavailable("CONNECTOR_BREVO_API_KEY is needed to download attachments")
+        token = safe_id(token, "a Brevo attachment DownloadToken")
         try:
             response = self._client.get(
                 f"{self._base}/inbound/attachments/{quote(token, safe='')}",
@@ -122,9 +124,10 @@ def _people(people: Any) -> str:
 
 
 def _attachment(meta: Any, api: BrevoApi) -> Attachment:
-    if not isinstance(meta, dict) or not isinstance(meta.get("DownloadToken"), str):
+    if not isinstance(meta, dict):
         raise MalformedPayload("a Brevo attachment has no DownloadToken")
-    data, served_type = api.attachment(meta["DownloadToken"])
+    data, served_type = api.attachment(safe_id(meta.get("DownloadToken"),
+                                               "a Brevo attachment DownloadToken"))
     ctype = served_type or str(meta.get("ContentType") or "")
     charset = None
     for param in ctype.split(";")[1:]:

@@ -30,6 +30,7 @@ from adapters.inbound.base import (
     Provider,
     WebhookRequest,
     WebhookResult,
+    ascii_digits,
     envelope_recipients,
     envelope_sender,
     load_json,
@@ -58,10 +59,9 @@ def check_signature(signing_key: str | None, timestamp: str, token: str, signatu
     expected = mailgun_signature(signing_key, timestamp, token)
     if not (token and hmac.compare_digest(expected.encode(), signature.encode())):
         raise Unauthorized("the Mailgun signature does not match")
-    try:
-        signed_at = int(timestamp)
-    except ValueError:
-        raise Unauthorized("the Mailgun timestamp is not a number") from None
+    if not ascii_digits(timestamp, max_length=12):
+        raise Unauthorized("the Mailgun timestamp is not a number")
+    signed_at = int(timestamp)
     if signed_at < now - max_age or signed_at > now + FUTURE_SKEW_SECONDS:
         raise Unauthorized("the Mailgun timestamp is outside the accepted window")
 
@@ -141,14 +141,12 @@ def rebuild(form: Form, headers: list[tuple[str, str]]) -> bytes:
 
 
 def _attachment_fields(form: Form) -> list[str]:
-    try:
-        count = int(form.text("attachment-count") or 0)
-    except ValueError:
-        count = 0
+    text = (form.text("attachment-count") or "").strip()
+    count = int(text) if ascii_digits(text, max_length=6) else 0
     names = [f"attachment-{i}" for i in range(1, min(count, 1000) + 1)]
     # Some posts carry files without a (correct) count: take every attachment-N field.
     names += [p.name for p in form.parts if p.name.startswith("attachment-")
-              and p.name[11:].isdigit() and p.name not in names]
+              and ascii_digits(p.name[11:], max_length=6) and p.name not in names]
     return [n for n in names if n in form]
 
 

@@ -32,8 +32,10 @@ from adapters.inbound.base import (
     Provider,
     WebhookRequest,
     WebhookResult,
+    ascii_digits,
     envelope_recipients,
     load_json,
+    safe_id,
 )
 from domain.errors import MalformedPayload, Unauthorized, UpstreamUnavailable
 from domain.messages import InboundDelivery
@@ -55,7 +57,7 @@ def verify_svix(secret: str | None, request: WebhookRequest, *, now: float) -> s
     msg_id = request.header("svix-id") or request.header("webhook-id") or ""
     stamp = request.header("svix-timestamp") or request.header("webhook-timestamp") or ""
     listed = request.header("svix-signature") or request.header("webhook-signature") or ""
-    if not msg_id or not stamp.isdigit():
+    if not msg_id or not ascii_digits(stamp):
         raise Unauthorized("the Svix id or timestamp header is missing")
     if abs(now - int(stamp)) > TOLERANCE_SECONDS:
         raise Unauthorized("the Svix timestamp is outside the accepted window")
@@ -85,6 +87,7 @@ class ResendApi:
     def raw_message(self, email_id: str) -> bytes:
         if not self._key:
             raise UpstreamUnavailable("CONNECTOR_RESEND_API_KEY is needed to fetch the message")
+        email_id = safe_id(email_id, "the Resend email_id")
         details = self._get(f"{self._base}/emails/receiving/{quote(email_id, safe='')}",
                             {"Authorization": f"Bearer {self._key}"})
         body = load_json(details, "the Resend API answer")
@@ -140,9 +143,7 @@ class ResendWebhook(InboundWebhook[dict[str, Any]]):
 
     def deliveries(self, request: WebhookRequest, payload: dict[str, Any]) -> WebhookResult:
         data = payload["data"]
-        email_id = data.get("email_id")
-        if not isinstance(email_id, str) or not email_id:
-            raise MalformedPayload("the Resend event has no email_id")
+        email_id = safe_id(data.get("email_id"), "the Resend event's email_id")
         to = data.get("to")
         return WebhookResult([InboundDelivery(
             raw=self._api.raw_message(email_id),

@@ -21,6 +21,7 @@ from adapters.inbound.base import (
     Provider,
     WebhookRequest,
     WebhookResult,
+    ascii_digits,
     envelope_recipients,
     envelope_sender,
     load_json,
@@ -80,7 +81,7 @@ def _attachments(form: Form) -> list[Attachment]:
     info = _json_object(form, "attachment-info")
     cid_by_field = {str(v): str(k) for k, v in _json_object(form, "content-ids").items()}
     fields = [p.name for p in form.parts
-              if p.name.startswith("attachment") and p.name[10:].isdigit()]
+              if p.name.startswith("attachment") and ascii_digits(p.name[10:], max_length=6)]
     items = []
     for name in sorted(fields, key=lambda n: int(n[10:])):
         part = form.part(name)

@@ -12,6 +12,9 @@ Quirks (docs/providers.md, Amazon SES; sources there):
   varies (`UTF-8`/`UTF8`, `Base64`/`BASE64`) [SES-sns][AM-ses-test], so it is normalized.
 * The S3 action leaves `content` out; fetching from S3 is not supported, and said so clearly.
 * `mail.messageId` is SES's id of the message: the event id [SNS-prepare][AM-ses].
+* SNS retries a delivery for at most an hour [SNS-delivery], and every retry carries the
+  original signed `Timestamp`: a notification older than that window (`max_age_seconds`,
+  default 3600 s) is no retry but a replay of a captured request, and is refused (403).
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.inbound.base import (
@@ -44,10 +49,14 @@ _TYPES = ("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation")
 class SesWebhook(InboundWebhook[dict[str, Any]]):
     provider = "ses"
 
-    def __init__(self, topic_arns: Iterable[str], http: SnsHttp) -> None:
+    def __init__(self, topic_arns: Iterable[str], http: SnsHttp, *,
+                 max_age_seconds: float = 3600.0,
+                 clock: Callable[[], float] = time.time) -> None:
         self._topics = frozenset(t.strip() for t in topic_arns if t.strip())
         self._http = http
         self._verifier = SnsVerifier(http)
+        self._max_age = max_age_seconds
+        self._clock = clock
 
     def precheck(self, headers: Mapping[str, str]) -> None:
         if not self._topics:
@@ -71,6 +80,8 @@ class SesWebhook(InboundWebhook[dict[str, Any]]):
             raise Forbidden("no SNS topic is allowed (CONNECTOR_SES_TOPIC_ARNS)")
         if payload.get("TopicArn") not in self._topics:
             raise Forbidden("the SNS topic is not in CONNECTOR_SES_TOPIC_ARNS")
+        if payload["Type"] == "Notification":
+            check_fresh(payload.get("Timestamp"), now=self._clock(), max_age=self._max_age)
         self._verifier.verify(payload)
 
     def deliveries(self, request: WebhookRequest, payload: dict[str, Any]) -> WebhookResult:
@@ -85,6 +96,27 @@ class SesWebhook(InboundWebhook[dict[str, Any]]):
         if kind == "UnsubscribeConfirmation":
             return WebhookResult(note="unsubscribe confirmation ignored")
         return parse_notification(payload)
+
+
+FUTURE_SKEW_SECONDS = 300
+
+
+def check_fresh(stamp: Any, *, now: float, max_age: float) -> None:
+    """Forbidden unless the (signed) SNS Timestamp lies within SNS's own retry window."""
+    if not isinstance(stamp, str) or not 10 <= len(stamp) <= 40 or not stamp.isascii():
+        raise Forbidden("the SNS notification has no valid Timestamp")
+    try:
+        sent = datetime.fromisoformat(stamp.strip())
+    except ValueError:
+        raise Forbidden("the SNS notification has no valid Timestamp") from None
+    if sent.tzinfo is None:
+        sent = sent.replace(tzinfo=UTC)
+    age = now - sent.timestamp()
+    if age > max_age:
+        raise Forbidden(f"the SNS notification is {int(age)} s old, older than SNS retries "
+                        f"({int(max_age)} s): refused as a replay")
+    if age < -FUTURE_SKEW_SECONDS:
+        raise Forbidden("the SNS notification Timestamp lies in the future")
 
 
 def parse_notification(envelope: dict[str, Any]) -> WebhookResult:
@@ -143,11 +175,17 @@ def _verdict(value: Any) -> str | None:
 PROVIDER = Provider(
     name="ses", paths=("/inbound/ses",),
     summary="Amazon SES receipt rule (SNS action) through an SNS HTTPS subscription.",
-    build=lambda s, ports: SesWebhook((s.ses_topic_arns or "").split(","), ports.sns),
+    build=lambda s, ports: SesWebhook((s.ses_topic_arns or "").split(","), ports.sns,
+                                      max_age_seconds=s.ses_max_age_seconds),
     auth="signature", media_types=("text/plain", "application/json"), answer="one_or_note",
     errors=(400, 403),
-    settings=(SettingSpec("ses_topic_arns", str | None, None, "allowed SNS topics (comma-separated)",
-                          "providers", runtime=True),),
+    settings=(
+        SettingSpec("ses_topic_arns", str | None, None, "allowed SNS topics (comma-separated)",
+                    "providers", runtime=True),
+        # SNS retries for at most an hour (its delivery policy): an older notification is a replay.
+        SettingSpec("ses_max_age_seconds", int, 3600, "accepted age of an SNS notification",
+                    "providers", runtime=True, minimum=60, maximum=7 * 86400),
+    ),
     # An SNS notification is at most 256 KB (an SES SNS action carries messages up to 150 KB).
     max_request_bytes=512 * 1024,
 )

@@ -31,6 +31,7 @@ _NOTIFICATION_KEYS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn"
 _SUBSCRIPTION_KEYS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn",
                       "Type")
 _CACHE_SIZE = 32
+_URL_CHARS = re.compile(r"[!-~]+")  # printable ASCII, no space
 
 
 class SnsHttp(Protocol):
@@ -45,20 +46,29 @@ class HttpxSnsHttp:
         self._client = client or httpx.Client(timeout=5.0, follow_redirects=False)
 
     def get(self, url: str) -> bytes:
+        if not is_sns_url(url):
+            raise Forbidden("not an https URL on an SNS host")
         try:
             response = self._client.get(url)
             response.raise_for_status()
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):
+            raise Forbidden("not a valid SNS URL") from None
         except httpx.HTTPError as exc:
             raise UpstreamUnavailable(f"SNS could not be reached ({type(exc).__name__})") from None
         return response.content
 
 
 def is_sns_url(url: str, *, path_suffix: str = "") -> bool:
+    # Printable ASCII only: urlsplit silently drops tabs and newlines, and other control
+    # characters or non-ASCII reach the HTTP client (which refuses them with an exception).
+    if not isinstance(url, str) or len(url) > 2048 or not _URL_CHARS.fullmatch(url):
+        return False
     try:
         parts = urlsplit(url)
-    except ValueError:
+        port = parts.port
+    except ValueError:  # a bad port, an unbalanced IPv6 bracket
         return False
-    return (parts.scheme == "https" and parts.port in (None, 443)
+    return (parts.scheme == "https" and port in (None, 443)
             and bool(_SNS_HOST.match(parts.hostname or "")) and parts.username is None
             and parts.path.endswith(path_suffix))
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import parsedate_to_datetime
 
-from adapters.mail.files import safe_filename
+from adapters.mail.files import safe_attachment, safe_filename
 from adapters.mail.headers import RawHeaders, header_text
 from adapters.mail.html_text import html_to_text
 from adapters.mail.replies import reply_part
@@ -118,7 +118,7 @@ def _attachment(part: Message, index: int) -> ExtractedAttachment:
     content_id = part.get("content-id")
     cid = str(content_id).strip().strip("<>").strip() if content_id else None
     disposition = _disposition(part)
-    return ExtractedAttachment(
+    return safe_attachment(
         filename=_filename(part) or _fallback_name(part, ctype, index),
         content_type=ctype,
         data=_payload(part),

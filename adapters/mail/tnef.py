@@ -6,7 +6,7 @@ import logging
 
 from tnefparse import TNEF
 
-from adapters.mail.files import safe_filename
+from adapters.mail.files import safe_attachment, safe_filename
 from adapters.mail.text import decode_bytes
 from domain.messages import ExtractedAttachment
 
@@ -35,7 +35,7 @@ def unpack_tnef(data: bytes) -> tuple[str, list[ExtractedAttachment]] | None:
         if isinstance(name, bytes):
             name = decode_bytes(name, None, detect=False)
         filename = safe_filename(str(name)) or f"winmail-{index + 1}.bin"
-        files.append(ExtractedAttachment(
+        files.append(safe_attachment(
             filename=filename,
             content_type="application/octet-stream",
             data=bytes(item.data or b""),

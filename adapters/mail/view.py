@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from email.message import Message
 
+from adapters.mail.authresults import auth_verdicts
 from adapters.mail.headers import (
     RawHeaders,
     addresses,
@@ -48,6 +49,7 @@ def message_view(msg: Message, *, envelope_from: str | None = None) -> MessageVi
         envelope_from=envelope_from,
         return_path=return_path,
         headers=rule_headers,
+        auth_results=auth_verdicts(headers),
     )
 
 

@@ -122,6 +122,17 @@ class SqlDirectory:
     def is_own_message_id(self, message_id: str) -> bool:
         return bool(self._rows(_OWN_MESSAGE_ID, id=message_id))
 
+    # Added on branch `security` (forged bounces, issue 15 item 2): the one new lookup.
+    def outbound_recipients(self, message_id: str) -> tuple[str, ...] | None:
+        row = self.session.execute(
+            select(OutboundMessage.to_addresses, OutboundMessage.bcc_addresses)
+            .where(OutboundMessage.message_id == message_id)
+        ).first()
+        if row is None:
+            return None
+        found = [str(a).strip().strip("<>").lower() for a in [*(row[0] or []), *(row[1] or [])]]
+        return tuple(dict.fromkeys(a for a in found if a))
+
     def acknowledgements_since(self, address: str, since: datetime) -> int:
         return int(self._rows(_ACKNOWLEDGEMENTS_SINCE, address=address, since=since)[0][0])
 

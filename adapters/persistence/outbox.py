@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from adapters.persistence.paging import page
 from adapters.persistence.tables import OutboundMessage, UndeliverableAddress
+from domain.addresses import sender_cap_key
 from domain.messages import DueMail, OutgoingMail, QueuedMail
 from domain.model import OutboxStatus
 
@@ -36,13 +37,14 @@ class SqlOutbox:
         return int(self.session.connection().execute(_ADD, {
             "kind": str(queued.kind), "purpose_key": queued.purpose_key,
             "mail_from": mail.mail_from, "to_addresses": list(mail.to),
-            "bcc_addresses": list(mail.bcc), "recipient_key": mail.to[0].lower() if mail.to else None,
+            "bcc_addresses": list(mail.bcc), "recipient_key": sender_cap_key(mail.to[0]) if mail.to else None,
             "subject": mail.subject, "body": mail.body, "headers": dict(mail.headers),
             "from_name": mail.from_name, "message_id": mail.message_id,
             "attach_original": queued.attach_original,
             "inbound_message_id": queued.inbound_message_id, "ticket_id": queued.ticket_id,
             "status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": now,
-            "created_at": now, "origin_key": queued.origin,
+            "created_at": now,
+            "origin_key": sender_cap_key(queued.origin) if queued.origin else None,
         }).scalar_one())
 
     def mark_bounced(self, message_id: str, now: datetime, diagnostic: str) -> None:

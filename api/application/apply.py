@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from api.application import authoring
 from api.application.runtime_settings import Values
 from api.application.xml_transactions import XmlOptions, run_transactions
-from domain.addresses import address_key
+from domain.addresses import sender_cap_key
 from domain.decisions import ApplyXml, CreateTicket, Decision, FileReply, Forward, Ignore
 from domain.messages import Claimed, ExtractedDocument, FiledDocument, Origin
 from domain.model import DocumentKind, MessageView, TicketStatus
@@ -87,7 +87,7 @@ def _apply_xml(uow: UnitOfWork, decision: ApplyXml, parsed: ParsedMessage, value
     results = run_transactions(uow, decision.transactions, options=options, now=now,
                                origin=Origin(parsed.claimed.id, view.from_address, view.message_id))
     own = frozenset(a.lower() for a in (values.public_address, values.effective_from_address))
-    sender = address_key(view.from_address)
+    sender = sender_cap_key(view.from_address) if view.from_address else None
     # Automatic replies to one sender (acknowledgements and XML responses) share its cap.
     capped = bool(sender) and uow.directory.acknowledgements_since(
         sender, now - timedelta(hours=1)) >= values.acknowledgements_per_hour  # type: ignore[arg-type]

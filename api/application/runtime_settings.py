@@ -174,6 +174,9 @@ class RuntimeSettings:
             acknowledgements_per_hour=values.acknowledgements_per_hour,
             forwards_per_sender_per_hour=values.forwards_per_sender_per_hour,
             now=now,
+            distrust_failed_employee_auth=values.distrust_failed_employee_auth,
+            trusted_authserv_ids=tuple(i.strip() for i in (values.trusted_authserv_ids or "")
+                                       .split(",") if i.strip()),
         )
 
     def ticket_pattern(self, values: Values) -> re.Pattern[str]:

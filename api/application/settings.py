@@ -112,6 +112,13 @@ CORE: tuple[SettingSpec, ...] = (
     _s("xml_api_unauthenticated_responses", Literal["sender", "none"], "sender",
        "where a response to a transaction without the right password goes", "processing",
        runtime=True),
+    # An active employee's reply whose sender fails DMARC (or both SPF and DKIM) in the
+    # receiving side's Authentication-Results is filed as a customer's and forwarded.
+    _s("distrust_failed_employee_auth", bool, True, "check employee replies' authentication "
+       "verdicts (Authentication-Results)", "processing", runtime=True),
+    _s("trusted_authserv_ids", str | None, None, "authserv-ids whose Authentication-Results "
+       "(or ARC-Authentication-Results) are believed, comma-separated; unset: the topmost "
+       "Authentication-Results header", "processing", runtime=True),
     # internal support team and addresses
     _s("public_address", str, "support@example.com", "the public support address", "team",
        runtime=True, check=email_address),

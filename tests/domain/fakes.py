@@ -25,6 +25,8 @@ class FakeDirectory:
     forwards: list[tuple[str, datetime]] = field(default_factory=list)
     bounced: dict[str, str] = field(default_factory=dict)
     rules: tuple[AutomationRule, ...] = ()
+    # Message-ID of an outbound message -> the addresses it was sent to (To and Bcc).
+    sent_to: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def add_account(self, account_id: int, name: str, *keys: str, contact_id: int | None = None) -> None:
         for key in keys:
@@ -54,6 +56,11 @@ class FakeDirectory:
 
     def is_own_message_id(self, message_id: str) -> bool:
         return message_id in self.own_message_ids
+
+    def outbound_recipients(self, message_id: str) -> tuple[str, ...] | None:
+        if message_id in self.sent_to:
+            return self.sent_to[message_id]
+        return () if message_id in self.own_message_ids else None
 
     def acknowledgements_since(self, address: str, since: datetime) -> int:
         return sum(1 for to, at in self.acknowledgements if to == address and at >= since)

@@ -7,18 +7,21 @@ from datetime import timedelta
 
 from domain.decide import decide
 from domain.decisions import CreateTicket, FileReply, Forward, Ignore
-from domain.model import DeliveryReport, Outcome
+from domain.model import DeliveryReport, Outcome, RecipientStatus
 from tests.domain.fakes import FakeDirectory
 from tests.domain.test_decide import NOW, POLICY, view
 
 REPORT = DeliveryReport(action="failed", status="5.1.1", recipients=("gone@acme.example",),
-                        diagnostic="550 5.1.1 no such user", message_ids=("ack.1@msp.example",))
+                        diagnostic="550 5.1.1 no such user", message_ids=("ack.1@msp.example",),
+                        per_recipient=(RecipientStatus("gone@acme.example", action="failed",
+                                                       status="5.1.1"),))
 DSN = {"from_address": "mailer-daemon@mx.acme.example", "content_type": "multipart/report",
        "report_type": "delivery-status", "delivery_report": REPORT}
 
 
 def test_a_hard_bounce_of_our_mail_names_it_and_marks_the_address() -> None:
-    directory = FakeDirectory(own_message_ids={"ack.1@msp.example": None})
+    directory = FakeDirectory(own_message_ids={"ack.1@msp.example": None},
+                              sent_to={"ack.1@msp.example": ("gone@acme.example",)})
     decision = decide(view(**DSN), directory, POLICY)
     assert isinstance(decision, Ignore) and decision.outcome == Outcome.BOUNCE
     assert decision.bounced_outbound_message_id == "ack.1@msp.example"
@@ -33,8 +36,10 @@ def test_a_bounce_of_mail_we_never_sent_marks_nothing() -> None:
 
 
 def test_a_delay_notice_is_not_a_reason_to_stop_writing() -> None:
-    delayed = replace(REPORT, action="delayed", status="4.2.2")
-    directory = FakeDirectory(own_message_ids={"ack.1@msp.example": None})
+    delayed = replace(REPORT, action="delayed", status="4.2.2", per_recipient=(
+        RecipientStatus("gone@acme.example", action="delayed", status="4.2.2"),))
+    directory = FakeDirectory(own_message_ids={"ack.1@msp.example": None},
+                              sent_to={"ack.1@msp.example": ("gone@acme.example",)})
     decision = decide(view(**{**DSN, "delivery_report": delayed}), directory, POLICY)
     assert isinstance(decision, Ignore) and decision.undeliverable == ()
     assert "temporary failure" in decision.reason

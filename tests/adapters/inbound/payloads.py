@@ -322,7 +322,9 @@ def ses_notification(raw: bytes, *, encoding: str = "BASE64", message_id: str = 
                                    else raw.decode("utf-8"))
     return {"Type": "Notification", "MessageId": "8f6dee70-c885-558a-be7d-bd48bbf5335e",
             "TopicArn": TOPIC, "Subject": "Amazon SES Email Receipt Notification",
-            "Message": json.dumps(notification), "Timestamp": "2026-11-27T10:00:02.516Z",
+            "Message": json.dumps(notification),
+            # Now: SesWebhook refuses notifications older than SNS's retry window (1 h).
+            "Timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "UnsubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe"}
 
 
