@@ -1,4 +1,5 @@
-"""The operator's command line, run as a user runs it (a real process, the same settings)."""
+"""What an operator runs and reads: the command line (a real process, the same settings) and
+the log stream."""
 
 from __future__ import annotations
 
@@ -54,3 +55,23 @@ def test_reprocess_by_status_queues_failed_messages_again(tmp_path: Path) -> Non
     env = connector_env(f"sqlite:///{tmp_path}/c.db", tmp_path / "data", free_port())
     result = cli(env, "reprocess", "--status", "failed")
     assert result.returncode == 0 and result.stdout.startswith("0 queued again")
+
+
+def test_the_web_process_writes_every_log_line_as_json_uvicorns_too(tmp_path: Path) -> None:
+    import json
+
+    from tests.harness import Process, wait_ready
+
+    env = connector_env(f"sqlite:///{tmp_path}/c.db", tmp_path / "data", free_port(),
+                        log_level="INFO")
+    port = free_port()
+    process = Process([sys.executable, "-m", "uvicorn", "--factory", "api.entrypoints.web:create_app",
+                       "--port", str(port), "--log-level", "info"], env, tmp_path / "web.log")
+    process.start()
+    try:
+        wait_ready(port)
+    finally:
+        process.kill(15)
+    lines = [line for line in (tmp_path / "web.log").read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # fails on any line that is not JSON
+    assert any(r["logger"].startswith("uvicorn") for r in records)
