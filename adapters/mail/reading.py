@@ -10,17 +10,35 @@ from typing import Any
 
 from adapters.mail.documents import extract_document
 from adapters.mail.dsn import delivery_report
+from adapters.mail.files import safe_attachment
 from adapters.mail.headers import parse_message
 from adapters.mail.view import message_view
 from adapters.mail.xml_parts import transactions_in
-from domain.messages import ReadMessage
+from domain.messages import ExtractedDocument, ReadMessage
 from domain.xml_model import XmlTransaction
 
 XmlParse = Callable[[bytes], XmlTransaction]
 
 
+TOO_DEEP = ("This message nests attached messages deeper than can be read (hundreds of "
+            "levels); it is filed with its headers, and the original is attached unchanged.")
+
+
 def read_message(raw: bytes, envelope_from: str | None, xml_parse: XmlParse | None) -> ReadMessage:
     """`xml_parse` only while the XML API is on: otherwise XML in a message is just text."""
+    try:
+        return _read(raw, envelope_from, xml_parse)
+    except RecursionError:
+        # Hundreds of nested message/rfc822 parts exhaust the stdlib parser's recursion: the
+        # message still gets an outcome, read from its headers, with every byte attached.
+        msg = parse_message(raw, headers_only=True)
+        view = message_view(msg, envelope_from=envelope_from)
+        original = safe_attachment("original.eml", "message/rfc822", raw)
+        return without_nul(ReadMessage(view, ExtractedDocument(text=TOO_DEEP, reply_text=TOO_DEEP,
+                                                               attachments=[original])))
+
+
+def _read(raw: bytes, envelope_from: str | None, xml_parse: XmlParse | None) -> ReadMessage:
     msg = parse_message(raw)
     view = message_view(msg, envelope_from=envelope_from)
     if xml_parse is not None:

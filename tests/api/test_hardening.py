@@ -87,3 +87,14 @@ def test_a_refused_webhook_is_logged_with_its_provider_and_reason_and_counted(
     assert not any("d3Jvbmc" in line or "wrong" in line for line in lines)  # no credential
     metrics = api.client.get("/metrics", headers=api.headers).text
     assert 'connector_webhooks_refused_total{provider="postmark",reason="Unauthorized"} 1.0' in metrics
+
+
+def test_hundreds_of_nested_messages_end_with_an_outcome_and_every_byte_kept(api: Api) -> None:
+    raw = b"From: a@elsewhere.example\r\nSubject: deep\r\nMessage-ID: <deep@x>\r\n\r\nbody\r\n"
+    for level in range(500):
+        raw = (b"From: a@elsewhere.example\r\nSubject: level %d\r\nMessage-ID: <l%d@x>\r\n"
+               b"Content-Type: message/rfc822\r\n\r\n" % (level, level)) + raw
+    message = api.deliver(raw)
+    assert (message["status"], message["outcome"]) == ("done", "forwarded_unrecognized")
+    api.post(f"/api/v1/inbound-messages/{message['id']}/reprocess", status=200)
+    assert api.processed(message["id"])["status"] == "done"  # and again: not failed
