@@ -1,0 +1,83 @@
+"""Charsets as mailers really write them: the declared label's vendor superset, never escapes as text.
+
+The messages are shaped like the ones found in the wild (issue 12): Outlook's ISO-2022-JP with
+NEC row 13 characters, Shift_JIS and EUC-KR with the Microsoft extensions, ISO-8859-1 labels
+on Windows-1252 text.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from adapters.mail.documents import extract_document
+from adapters.mail.headers import decode_words, parse_message, summarize
+from adapters.mail.text import decode_bytes
+
+ESC_B, ESC_ASCII = b"\x1b$B", b"\x1b(B"
+# "№①㈱" in JIS X 0208 row 13 (the NEC special characters): 0x2D62, 0x2D21, 0x2D6A.
+NEC_ROW_13 = ESC_B + b"\x2d\x62\x2d\x21\x2d\x6a" + ESC_ASCII
+# "会議" (ordinary JIS X 0208, which Python's strict codec also reads).
+KAIGI = "会議".encode("iso2022_jp")
+
+
+def _outlook_japanese() -> bytes:
+    subject = base64.b64encode(KAIGI + b" " + NEC_ROW_13).decode()
+    return (b"From: =?iso-2022-jp?B?" + base64.b64encode("山田".encode("iso2022_jp")) + b"?= "
+            b"<yamada@example.co.jp>\r\nTo: support@msp.example\r\n"
+            b"Subject: =?iso-2022-jp?B?" + subject.encode() + b"?=\r\n"
+            b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"iso-2022-jp\"\r\n"
+            b"Content-Transfer-Encoding: 7bit\r\nX-Mailer: Microsoft Outlook 16.0\r\n\r\n"
+            + KAIGI + b" " + NEC_ROW_13 + b"\r\n")
+
+
+def test_an_outlook_iso_2022_jp_subject_with_nec_characters_is_decoded() -> None:
+    subject = summarize(_outlook_japanese()).subject
+    assert subject == "会議 №①㈱"
+    assert "\x1b" not in subject and "$B" not in subject
+
+
+def test_an_outlook_iso_2022_jp_body_with_nec_characters_is_decoded() -> None:
+    doc = extract_document(parse_message(_outlook_japanese()))
+    assert doc.text.strip() == "会議 №①㈱"
+
+
+def test_iso_2022_jp_text_under_a_7bit_label_keeps_no_escape_sequences() -> None:
+    # Old Japanese mailers send ISO-2022-JP labelled us-ascii, or with no charset at all.
+    for charset in ("us-ascii", None, "utf-8"):
+        text = decode_bytes(KAIGI + b" " + NEC_ROW_13, charset)
+        assert text == "会議 №①㈱", charset
+
+
+def test_a_shift_jis_subject_and_body_with_nec_characters_are_read_as_cp932() -> None:
+    subject = base64.b64encode("①会議室 №3".encode("cp932"))
+    body = "お世話になっております。".encode("cp932") + "\r\n①会議室 №3 ㈱アクメ\r\n".encode("cp932")
+    raw = (b"From: a@example.co.jp\r\nSubject: =?shift_jis?B?" + subject + b"?=\r\n"
+           b"MIME-Version: 1.0\r\n"
+           b"Content-Type: text/plain; charset=Shift_JIS\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+           + body)
+    assert summarize(raw).subject == "①会議室 №3"
+    assert extract_document(parse_message(raw)).text == body.decode("cp932")
+
+
+def test_an_euc_kr_label_on_cp949_text_is_read_as_cp949() -> None:
+    # "똠방각하": 똠 is one of the characters only the Microsoft extension (cp949) has.
+    assert decode_words("=?euc-kr?B?" + base64.b64encode("똠방각하".encode("cp949")).decode()
+                        + "?=") == "똠방각하"
+
+
+def test_a_gb2312_label_on_gbk_text_is_read_as_gb18030() -> None:  # (already so: a guard)
+    assert decode_bytes("镕基".encode("gbk"), "gb2312") == "镕基"
+
+
+def test_an_iso_8859_1_label_on_windows_1252_text_gets_the_windows_characters() -> None:
+    raw = (b"From: a@b.example\r\nSubject: =?iso-8859-1?Q?=93Rechnung=94_=80_50?=\r\n"
+           b"Content-Type: text/plain; charset=iso-8859-1\r\n"
+           b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+           b"Caf=E9 =96 it costs =8050 =85\r\n")
+    assert summarize(raw).subject == "\u201cRechnung\u201d \u20ac 50"
+    assert extract_document(parse_message(raw)).text.strip() == "Caf\xe9 \u2013 it costs \u20ac50 \u2026"
+
+
+def test_iso_8859_2_letters_stay_iso_8859_2_while_its_c1_range_is_windows_1250() -> None:
+    # 0xB1 is "ą" in ISO-8859-2 (cp1250 has "±" there); 0x84/0x94 are cp1250's quotes.
+    assert decode_bytes(b"\x84Dzie\xf1 dobry\x94 \xb1\xb6", "iso-8859-2") == "\u201eDzień dobry\u201d ąś"
