@@ -17,6 +17,7 @@ from adapters.mail.html_text import html_to_text
 from adapters.mail.replies import reply_part
 from adapters.mail.text import decode_bytes
 from adapters.mail.tnef import unpack_tnef
+from adapters.mail.transfer import base64_body
 from adapters.mail.unsplit import unsplit_parts
 from domain.messages import ExtractedAttachment, ExtractedDocument
 
@@ -126,6 +127,9 @@ def _disposition(part: Message) -> str:
 
 
 def _payload(part: Message) -> bytes:
+    data = base64_body(part)
+    if data is not None:
+        return data
     try:
         data = part.get_payload(decode=True)
     except Exception:

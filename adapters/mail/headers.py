@@ -8,7 +8,6 @@ address lists, because real mail has all of them.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import quopri
 import re
@@ -19,6 +18,7 @@ from email.policy import compat32
 from email.utils import getaddresses
 
 from adapters.mail.text import decode_bytes, single_line
+from adapters.mail.transfer import lenient_b64decode
 from domain.addresses import address_key
 from domain.messages import HeaderSummary
 
@@ -169,7 +169,7 @@ def _decode_word(match: re.Match[str]) -> str:
     charset = charset.split("*", 1)[0]  # RFC 2231 §5 language suffix: =?utf-8*en?Q?...?=
     try:
         if encoding in "bB":
-            data = base64.b64decode(payload + "=" * (-len(payload) % 4))
+            data = lenient_b64decode(payload.encode("ascii", "ignore"))
         else:
             data = quopri.decodestring(payload.encode("latin-1", "replace"), header=True)
     except (binascii.Error, ValueError):
