@@ -50,5 +50,5 @@ def test_valid_base64_decodes_exactly_as_the_stdlib_does() -> None:
 
 
 def test_an_encoded_word_with_a_wrong_length_is_decoded() -> None:
-    word = base64.b64encode("Drucker defekt!".encode()).decode()  # 20 characters, one too many
+    word = base64.b64encode(b"Drucker defekt!").decode()  # 20 characters, one too many
     assert decode_words(f"=?utf-8?B?{word}A?=") == "Drucker defekt!"
