@@ -39,6 +39,9 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([qQbB])\?([^?]*(?:\?(?!=)[^?]*){0,3}
 _LOOSE_ADDRESS = re.compile(r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]{1,64}"
                             r"@[\w-]+(?:\.[\w-]+)+")
 MAX_REFERENCES = 100
+# A quoted boundary parameter with a line break (and the folding white space after it) inside.
+_FOLDED_BOUNDARY = re.compile(
+    rb'(boundary\*?=[ \t]*"[^"\r\n]{0,200}(?:\r?\n[ \t][^"\r\n]{0,200}){1,5}")', re.IGNORECASE)
 
 
 class RawHeaders:
@@ -61,6 +64,7 @@ def parse_message(raw: bytes, *, headers_only: bool = False) -> Message:
     """Parse with compat32; a header block broken by a stray line is repaired and re-read."""
     parser = BytesHeaderParser(policy=compat32) if headers_only else BytesParser(policy=compat32)
     data = _split_head(raw) if headers_only else raw
+    data = _unfold_boundary(data)
     msg = _parse(parser, data)
     if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
         repaired = _drop_stray_header_lines(data)
@@ -186,6 +190,19 @@ def _as_text(value: object) -> str:
         return text
     except UnicodeEncodeError:  # compat32 keeps undecodable 8-bit bytes as surrogates
         return decode_bytes(text.encode("ascii", "surrogateescape"), None, detect=False)
+
+
+def _unfold_boundary(data: bytes) -> bytes:
+    """A quoted boundary folded across lines (`boundary="foo<CRLF> bar"`) unfolded as RFC 5322
+    says (the line break removed), so the parser splits the body by it: compat32 kept the
+    line break in the value, no line matched it, and the recovery splitter then took a nested
+    message's boundary, losing the outer body and the attached message."""
+    head = _split_head(data)
+    if b"oundary" not in head:
+        return data
+    unfolded = _FOLDED_BOUNDARY.sub(lambda m: m.group(1).replace(b"\r", b"").replace(b"\n", b""),
+                                    head)
+    return unfolded + data[len(head):] if unfolded != head else data
 
 
 def _split_head(raw: bytes) -> bytes:
