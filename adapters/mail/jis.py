@@ -15,6 +15,13 @@ import re
 # The designations of ISO-2022-JP and its Microsoft and -1 variants.
 _ESCAPE = re.compile(rb"\x1b(?:\(B|\(J|\(H|\(I|\$@|\$B|\$\(B|\$\(@|\$\(D|&@\x1b\$B)")
 _ASCII, _KATAKANA, _JIS0208, _JIS0212 = range(4)
+_RUNS = re.compile(rb"([\x21-\x7e]+)")
+_HIGH = bytes(byte | 0x80 for byte in range(256))
+_KATAKANA_BYTES = bytes(byte + 0x80 if 0x21 <= byte <= 0x5F else byte for byte in range(256))
+# Where Python's JIS X 0208 table and Microsoft's (cp932) differ: the Microsoft characters,
+# as Windows shows the mail (tests/adapters/test_charsets.py compares every cell).
+_AS_CP932 = str.maketrans({"\u301c": "\uff5e", "\u2016": "\u2225", "\u2212": "\uff0d",
+                           "\u00a2": "\uffe0", "\u00a3": "\uffe1", "\u00ac": "\uffe2"})
 _MODES = {b"(B": _ASCII, b"(J": _ASCII, b"(H": _ASCII, b"(I": _KATAKANA, b"$@": _JIS0208,
           b"$B": _JIS0208, b"$(B": _JIS0208, b"$(@": _JIS0208, b"$(D": _JIS0212,
           b"&@\x1b$B": _JIS0208}
@@ -26,67 +33,58 @@ def looks_like_jis(data: bytes) -> bool:
 
 
 def decode_jis(data: bytes) -> str:
+    if b"\x0e" in data:  # SO/SI (CP50222): half-width katakana shifted in and out
+        data = data.replace(b"\x0e", b"\x1b(I").replace(b"\x0f", b"\x1b(B")
     out: list[str] = []
-    sjis = bytearray()   # ASCII, katakana and JIS X 0208, as cp932 bytes
-    euc = bytearray()    # JIS X 0212, as EUC-JP bytes
-    mode, shifted, position = _ASCII, False, 0
-
-    def flush() -> None:
-        if sjis:
-            out.append(sjis.decode("cp932", errors="replace"))
-            sjis.clear()
-        if euc:
-            out.append(euc.decode("euc_jp", errors="replace"))
-            euc.clear()
-
-    while position < len(data):
-        byte = data[position]
-        if byte == 0x1B:
-            match = _ESCAPE.match(data, position)
-            if match is not None:
-                mode, shifted = _MODES[match.group(0)[1:]], False
-                position = match.end()
-                continue
-            position += 1  # an unknown escape: the ESC is dropped, the rest read as it comes
-            continue
-        if byte in (0x0E, 0x0F):  # SO/SI: half-width katakana in CP50222
-            shifted = byte == 0x0E
-            position += 1
-            continue
-        if byte < 0x21 or byte > 0x7E:  # controls, space and line breaks pass in every mode
-            if euc:
-                flush()
-            sjis.append(byte)
-            position += 1
-            continue
-        if shifted or mode == _KATAKANA:
-            if euc:
-                flush()
-            sjis.append(byte + 0x80 if byte <= 0x5F else 0x3F)
-            position += 1
-        elif mode == _ASCII:
-            if euc:
-                flush()
-            sjis.append(byte)
-            position += 1
-        else:
-            second = data[position + 1] if position + 1 < len(data) else 0
-            if not 0x21 <= second <= 0x7E:  # half a character: replaced, the next byte re-read
-                flush()
-                out.append("\ufffd")
-                position += 1
-                continue
-            if mode == _JIS0212:
-                if sjis:
-                    flush()
-                euc += bytes((0x8F, byte | 0x80, second | 0x80))
-            else:
-                if euc:
-                    flush()
-                sjis += _to_shift_jis(byte, second)
-            position += 2
-    flush()
+    mode, position = _ASCII, 0
+    for escape in _ESCAPE.finditer(data):
+        out.append(_segment(data[position:escape.start()], mode))
+        mode, position = _MODES[escape.group(0)[1:]], escape.end()
+    out.append(_segment(data[position:], mode))
     return "".join(out)
+
+
+def _segment(data: bytes, mode: int) -> str:
+    data = data.replace(b"\x1b", b"")  # an unknown escape: the ESC dropped, the rest read
+    if mode == _ASCII:
+        return data.decode("cp932", errors="replace")
+    if mode == _KATAKANA:
+        return data.translate(_KATAKANA_BYTES).decode("cp932", errors="replace")
+    # Two-byte characters in runs; controls, spaces and line breaks between them pass as they are.
+    out: list[str] = []
+    for run in _RUNS.split(data):
+        if not run:
+            continue
+        if not 0x21 <= run[0] <= 0x7E:
+            out.append(run.decode("cp932", errors="replace"))
+        elif mode == _JIS0212:
+            out.append(_jis0212(run))
+        else:
+            out.append(_jis0208(run))
+    return "".join(out)
+
+
+def _jis0208(run: bytes) -> str:
+    if len(run) % 2 == 0:
+        try:  # the C codec, fast, for the ordinary rows; then the Microsoft mappings of cp932
+            return (b"\x1b$B" + run + b"\x1b(B").decode("iso2022_jp").translate(_AS_CP932)
+        except UnicodeDecodeError:
+            pass  # the NEC rows and the IBM extensions: through Shift_JIS and cp932
+    sjis = bytearray()
+    for index in range(0, len(run) - 1, 2):
+        sjis += _to_shift_jis(run[index], run[index + 1])
+    text = sjis.decode("cp932", errors="replace")
+    return text + "\ufffd" if len(run) % 2 else text  # half a character
+
+
+def _jis0212(run: bytes) -> str:
+    pairs = len(run) // 2
+    euc = bytearray(3 * pairs)
+    euc[0::3] = b"\x8f" * pairs
+    euc[1::3] = run[0:2 * pairs:2].translate(_HIGH)
+    euc[2::3] = run[1:2 * pairs:2].translate(_HIGH)
+    text = bytes(euc).decode("euc_jp", errors="replace")
+    return text + "\ufffd" if len(run) % 2 else text
 
 
 def _to_shift_jis(first: int, second: int) -> bytes:

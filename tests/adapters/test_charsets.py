@@ -83,3 +83,21 @@ def test_iso_8859_2_letters_stay_iso_8859_2_while_its_c1_range_is_windows_1250()
     # 0xB1 is "ą" in ISO-8859-2 (cp1250 has "±" there); 0x84/0x94 are cp1250's quotes.
     text = decode_bytes(b"\x84Dzie\xf1 dobry\x94 \xb1\xb6", "iso-8859-2")
     assert text == "\u201eDzień dobry\u201d ąś"
+
+
+def test_every_jis_x_0208_cell_decodes_as_cp932_maps_it() -> None:
+    # The fast path (Python's codec, then the Microsoft mappings) and the Shift_JIS path agree.
+    for first in range(0x21, 0x7F):
+        for second in range(0x21, 0x7F):
+            cell = bytes((first, second))
+            lead = ((first - 0x21) >> 1) + 0x81
+            lead += 0x40 if lead > 0x9F else 0
+            trail = second + (0x7E if not first & 1 else 0x1F if second < 0x60 else 0x20)
+            expected = bytes((lead, trail)).decode("cp932", errors="replace")
+            assert decode_bytes(ESC_B + cell + ESC_ASCII, "iso-2022-jp") == expected, cell
+
+
+def test_half_width_katakana_and_jis_x_0212_are_decoded_too() -> None:
+    assert decode_bytes("ｶﾀｶﾅ 丂".encode("iso2022_jp_ext") + "丂".encode("iso2022_jp_1"),
+                        "iso-2022-jp") == "ｶﾀｶﾅ 丂丂"
+    assert decode_bytes(b"x\x0e\x36\x0fy", "iso-2022-jp") == "xｶy"  # SO/SI, as in CP50222
