@@ -172,10 +172,21 @@ def _filename(part: Message) -> str:
         if value:
             probe[name] = value
     try:
-        name = probe.get_filename()
+        name = _rfc2231_name(probe) or probe.get_filename()
     except Exception:
         name = None
     return safe_filename(header_text(name)) if name else ""
+
+
+def _rfc2231_name(probe: Message) -> str | None:
+    """A `filename*=charset''...` name decoded like the rest (the charset's superset: the
+    stdlib's strict codec turned Outlook's ISO-2022-JP "№" into U+FFFD); None otherwise."""
+    value = probe.get_param("filename", header="content-disposition")
+    if value is None:
+        value = probe.get_param("name", header="content-type")
+    if not isinstance(value, tuple) or not value[0]:
+        return None
+    return decode_bytes(value[2].encode("raw-unicode-escape"), value[0], detect=False).strip()
 
 
 def _fallback_name(part: Message, ctype: str, index: int) -> str:

@@ -101,3 +101,15 @@ def test_half_width_katakana_and_jis_x_0212_are_decoded_too() -> None:
     assert decode_bytes("ｶﾀｶﾅ 丂".encode("iso2022_jp_ext") + "丂".encode("iso2022_jp_1"),
                         "iso-2022-jp") == "ｶﾀｶﾅ 丂丂"
     assert decode_bytes(b"x\x0e\x36\x0fy", "iso-2022-jp") == "xｶy"  # SO/SI, as in CP50222
+
+
+def test_an_rfc_2231_filename_in_iso_2022_jp_with_nec_characters_is_decoded() -> None:
+    name = "".join(f"%{byte:02X}" for byte in KAIGI + NEC_ROW_13)
+    raw = (b"From: a@example.co.jp\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+           b"--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
+           b"--b\r\nContent-Type: application/pdf\r\n"
+           b"Content-Disposition: attachment; filename*=iso-2022-jp''" + name.encode() + b".pdf\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b--\r\n")
+    [attachment] = extract_document(parse_message(raw)).attachments
+    assert attachment.filename == "会議№①㈱.pdf"
