@@ -103,6 +103,9 @@ def _alternatives(children: list[Message], texts: list[str], htmls: list[str],
         kind = child.get_content_type()
         if _disposition(child) == "attachment" or not (
                 kind in _BODY_TYPES or child.get_content_maintype() == "multipart"):
+            budget[0] -= 1  # counted as _collect counts a part: MAX_PARTS holds here too
+            if budget[0] < 0:
+                return
             attachments.append(_attachment(child, len(attachments)))
             continue
         found: list[str] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 
-from adapters.mail.documents import extract_document
+from adapters.mail.documents import MAX_PARTS, extract_document
 from adapters.mail.headers import parse_message
 from domain.messages import ExtractedDocument
 
@@ -97,3 +97,11 @@ def test_an_html_only_alternative_with_a_calendar_is_the_html_rendered() -> None
     doc = _read(raw)
     assert "Call at" in doc.text and "nine" in doc.text and "VCALENDAR" not in doc.text
     assert [a.content_type for a in doc.attachments] == ["text/calendar"]
+
+
+def test_an_alternative_of_many_non_body_parts_keeps_at_most_max_parts() -> None:
+    part = b"--alt\r\nContent-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\n"
+    raw = (b"From: bob@acme.example\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n"
+           + part * (MAX_PARTS + 50) + b"--alt--\r\n")
+    assert len(_read(raw).attachments) < MAX_PARTS
