@@ -17,6 +17,7 @@ from email.parser import BytesHeaderParser, BytesParser
 from email.policy import compat32
 from email.utils import getaddresses
 
+from adapters.mail.jis import decode_jis, looks_like_jis
 from adapters.mail.text import decode_bytes, single_line
 from adapters.mail.transfer import lenient_b64decode
 from domain.addresses import address_key
@@ -85,6 +86,8 @@ def _parse(parser: BytesParser | BytesHeaderParser, data: bytes) -> Message:
 
 def decode_words(text: str) -> str:
     """Decode RFC 2047 encoded words; whitespace between adjacent words is dropped (§6.2)."""
+    if "\x1b" in text:
+        text = _unjis(text)
     if "=?" not in text:
         return single_line(text)
     out: list[str] = []
@@ -181,10 +184,19 @@ def _decode_word(match: re.Match[str]) -> str:
     return decode_bytes(data, charset, detect=False)
 
 
+def _unjis(text: str) -> str:
+    """Raw ISO-2022-JP in a header (7-bit, unencoded, as older Japanese mailers write it)
+    decoded, never shown as "$B...(B" once single_line has dropped the ESC bytes."""
+    data = text.encode("ascii") if text.isascii() else None
+    return decode_jis(data) if data is not None and looks_like_jis(data) else text
+
+
 def _as_text(value: object) -> str:
     text = str(value)
     if text.isascii():
-        return text
+        # Raw ISO-2022-JP (see decode_words) decoded before an address is parsed: "ESC ( B"
+        # would otherwise open a comment and hide the display name.
+        return _unjis(text) if "\x1b" in text else text
     try:
         text.encode("utf-8")
         return text

@@ -12,6 +12,7 @@ import base64
 from adapters.mail.documents import extract_document
 from adapters.mail.headers import decode_words, parse_message, summarize
 from adapters.mail.text import decode_bytes
+from adapters.mail.view import message_view
 
 ESC_B, ESC_ASCII = b"\x1b$B", b"\x1b(B"
 # "№①㈱" in JIS X 0208 row 13 (the NEC special characters): 0x2D62, 0x2D21, 0x2D6A.
@@ -113,3 +114,12 @@ def test_an_rfc_2231_filename_in_iso_2022_jp_with_nec_characters_is_decoded() ->
            b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b--\r\n")
     [attachment] = extract_document(parse_message(raw)).attachments
     assert attachment.filename == "会議№①㈱.pdf"
+
+
+def test_raw_iso_2022_jp_in_a_header_is_decoded_not_shown_as_escape_remnants() -> None:
+    # Older Japanese mailers put 7-bit ISO-2022-JP in headers without encoded words.
+    raw = (b"From: " + "山田".encode("iso2022_jp") + b" <yamada@example.co.jp>\r\n"
+           b"Subject: " + KAIGI + b" " + NEC_ROW_13 + b"\r\n\r\nx\r\n")
+    assert summarize(raw).subject == "会議 №①㈱"
+    view = message_view(parse_message(raw))
+    assert (view.subject, view.from_name) == ("会議 №①㈱", "山田")
