@@ -86,7 +86,12 @@ def decode_bytes(data: bytes, charset: str | None, *, detect: bool = True) -> st
     jis = looks_like_jis(data)
     for candidate in _SUPERSETS.get(codec, (codec,)) if codec else ():
         if candidate == _JIS:
-            return decode_jis(data)
+            if not data.isascii():  # 8-bit under a 7-bit label: UTF-8, or else Shift_JIS
+                try:
+                    return data.decode("utf-8")
+                except UnicodeDecodeError:
+                    pass
+            return decode_jis(data)  # (its 8-bit bytes are read as cp932)
         try:
             text = data.decode(candidate)
         except (UnicodeDecodeError, LookupError):

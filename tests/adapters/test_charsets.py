@@ -123,3 +123,8 @@ def test_raw_iso_2022_jp_in_a_header_is_decoded_not_shown_as_escape_remnants() -
     assert summarize(raw).subject == "会議 №①㈱"
     view = message_view(parse_message(raw))
     assert (view.subject, view.from_name) == ("会議 №①㈱", "山田")
+
+
+def test_8bit_text_mislabelled_iso_2022_jp_is_read_as_utf8_or_shift_jis() -> None:
+    assert decode_bytes("会議は①番".encode(), "iso-2022-jp") == "会議は①番"
+    assert decode_bytes("会議は①番".encode("cp932"), "iso-2022-jp") == "会議は①番"
