@@ -23,8 +23,6 @@ _ALIASES = {
     "x-mac-roman": "mac_roman",
     "iso-8859-8-i": "iso-8859-8",
     "windows-874": "cp874",
-    "gb2312": "gb18030",  # GB18030 is a superset; Outlook mislabels GBK text as GB2312
-    "gbk": "gb18030",
 }
 # A declared charset is read as the superset that the mailers writing that label really use
 # (Microsoft's code pages, as the WHATWG Encoding Standard does), the strict codec after it:
@@ -38,15 +36,18 @@ _SUPERSETS = {
     "iso2022_jp_2": ("iso2022_jp_2", _JIS),
     "iso2022_jp_3": ("iso2022_jp_3", _JIS),
     "iso2022_jp_2004": ("iso2022_jp_2004", _JIS),
-    "shift_jis": ("cp932", "shift_jis_2004"),
-    "shift_jis_2004": ("shift_jis_2004", "cp932"),
-    "shift_jisx0213": ("shift_jisx0213", "cp932"),
-    "euc_jp": ("euc_jp", "euc_jis_2004"),
-    "gb2312": ("gb18030",),
-    "gbk": ("gb18030",),
-    "euc_kr": ("cp949",),
-    "johab": ("johab", "cp949"),
-    "big5": ("cp950", "big5hkscs"),
+    # The strict codec first, then UTF-8 (mislabelled UTF-8 is common, and the supersets would
+    # read it as mojibake), then the superset: Outlook's "①" fails the first two.
+    "shift_jis": ("shift_jis", "utf_8", "cp932"),
+    "shift_jis_2004": ("shift_jis_2004", "utf_8", "cp932"),
+    "shift_jisx0213": ("shift_jisx0213", "utf_8", "cp932"),
+    "euc_jp": ("euc_jp", "utf_8", "euc_jis_2004"),
+    "gb2312": ("gb2312", "utf_8", "gb18030"),  # Outlook labels GBK text GB2312
+    "gbk": ("gbk", "utf_8", "gb18030"),
+    "euc_kr": ("euc_kr", "utf_8", "cp949"),
+    "cp949": ("cp949", "utf_8"),
+    "johab": ("johab", "utf_8", "cp949"),
+    "big5": ("big5", "utf_8", "cp950", "big5hkscs"),
 }
 _MS_LABELS = {"cp50220": "iso2022_jp", "cp50221": "iso2022_jp", "cp50222": "iso2022_jp",
               "iso-2022-jp-ms": "iso2022_jp", "csiso2022jp": "iso2022_jp",

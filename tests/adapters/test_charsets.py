@@ -128,3 +128,9 @@ def test_raw_iso_2022_jp_in_a_header_is_decoded_not_shown_as_escape_remnants() -
 def test_8bit_text_mislabelled_iso_2022_jp_is_read_as_utf8_or_shift_jis() -> None:
     assert decode_bytes("会議は①番".encode(), "iso-2022-jp") == "会議は①番"
     assert decode_bytes("会議は①番".encode("cp932"), "iso-2022-jp") == "会議は①番"
+
+
+def test_utf8_mislabelled_with_an_east_asian_charset_stays_utf8() -> None:
+    # The permissive supersets (cp949, gb18030, cp932) would turn it into other characters.
+    for charset in ("euc-kr", "ks_c_5601-1987", "gb2312", "gbk", "shift_jis", "big5"):
+        assert decode_bytes("Grüße, 会議 ①".encode(), charset) == "Grüße, 会議 ①", charset
