@@ -17,12 +17,12 @@ from adapters.mail.html_text import html_to_text
 from adapters.mail.replies import reply_part
 from adapters.mail.text import decode_bytes
 from adapters.mail.tnef import unpack_tnef
+from adapters.mail.transfer import base64_body
 from adapters.mail.unsplit import unsplit_parts
 from domain.messages import ExtractedAttachment, ExtractedDocument
 
 MAX_PARTS = 1000
-
-
+_BODY_TYPES = ("text/plain", "text/html")
 
 
 def extract_document(msg: Message) -> ExtractedDocument:
@@ -38,7 +38,9 @@ def extract_document(msg: Message) -> ExtractedDocument:
 
 def _collect(part: Message, texts: list[str], htmls: list[str],
              attachments: list[ExtractedAttachment], depth: int, budget: list[int],
-             *, split: bool = True) -> None:
+             *, split: bool = True, first: bool = True) -> None:
+    """`first`: the part is the message itself or the first of its multipart (RFC 8621 §4.1.4:
+    a text part there is body even when it has a filename)."""
     budget[0] -= 1
     if budget[0] < 0 or depth > 50:
         return
@@ -48,8 +50,11 @@ def _collect(part: Message, texts: list[str], htmls: list[str],
         if ctype == "message/rfc822" or not isinstance(children, list):
             attachments.append(_attachment(part, len(attachments)))
             return
-        for child in children:
-            _collect(child, texts, htmls, attachments, depth + 1, budget)
+        if ctype == "multipart/alternative":
+            _alternatives(children, texts, htmls, attachments, depth, budget)
+            return
+        for index, child in enumerate(children):
+            _collect(child, texts, htmls, attachments, depth + 1, budget, first=index == 0)
         return
     if part.get_content_maintype() == "multipart":
         # The parser could not split it (wrong boundary, or nested too deep): split it here,
@@ -59,6 +64,13 @@ def _collect(part: Message, texts: list[str], htmls: list[str],
             texts.append(_text(part))
         for leaf in leaves or ():
             _collect(leaf, texts, htmls, attachments, depth + 1, budget, split=False)
+        return
+    if first and ctype in _BODY_TYPES and _disposition(part) != "attachment":
+        # An inline text part with a filename (a whole message sent as "notes.txt", inline):
+        # the body, as RFC 8621 and the mail clients read it; the named file is kept as well.
+        if part.get_filename():
+            attachments.append(_attachment(part, len(attachments)))
+        (htmls if ctype == "text/html" else texts).append(_text(part))
         return
     if _is_attachment(part):
         if ctype == "application/ms-tnef" or _filename(part).lower() == "winmail.dat":
@@ -79,6 +91,30 @@ def _collect(part: Message, texts: list[str], htmls: list[str],
         attachments.append(_attachment(part, len(attachments)))
 
 
+def _alternatives(children: list[Message], texts: list[str], htmls: list[str],
+                  attachments: list[ExtractedAttachment], depth: int, budget: list[int]) -> None:
+    """One body out of a multipart/alternative: its first alternative with text (text/plain, or
+    a multipart holding one), the HTML beside it; every other alternative (an Exchange meeting
+    request's text/calendar, text/watch-html, ...) is kept as an attachment, not as more text."""
+    chosen = False
+    for child in children:
+        if not isinstance(child, Message):
+            continue
+        kind = child.get_content_type()
+        if _disposition(child) == "attachment" or not (
+                kind in _BODY_TYPES or child.get_content_maintype() == "multipart"):
+            budget[0] -= 1  # counted as _collect counts a part: MAX_PARTS holds here too
+            if budget[0] < 0:
+                return
+            attachments.append(_attachment(child, len(attachments)))
+            continue
+        found: list[str] = []
+        _collect(child, found, htmls, attachments, depth + 1, budget)
+        if not chosen and any(text.strip() for text in found):
+            texts.extend(found)
+            chosen = True
+
+
 def _is_attachment(part: Message) -> bool:
     disposition = _disposition(part)
     if disposition == "attachment":
@@ -94,6 +130,9 @@ def _disposition(part: Message) -> str:
 
 
 def _payload(part: Message) -> bytes:
+    data = base64_body(part)
+    if data is not None:
+        return data
     try:
         data = part.get_payload(decode=True)
     except Exception:
@@ -136,10 +175,21 @@ def _filename(part: Message) -> str:
         if value:
             probe[name] = value
     try:
-        name = probe.get_filename()
+        name = _rfc2231_name(probe) or probe.get_filename()
     except Exception:
         name = None
     return safe_filename(header_text(name)) if name else ""
+
+
+def _rfc2231_name(probe: Message) -> str | None:
+    """A `filename*=charset''...` name decoded like the rest (the charset's superset: the
+    stdlib's strict codec turned Outlook's ISO-2022-JP "№" into U+FFFD); None otherwise."""
+    value = probe.get_param("filename", header="content-disposition")
+    if value is None:
+        value = probe.get_param("name", header="content-type")
+    if not isinstance(value, tuple) or not value[0]:
+        return None
+    return decode_bytes(value[2].encode("raw-unicode-escape"), value[0], detect=False).strip()
 
 
 def _fallback_name(part: Message, ctype: str, index: int) -> str:
@@ -148,6 +198,8 @@ def _fallback_name(part: Message, ctype: str, index: int) -> str:
         inner = payload[0] if isinstance(payload, list) and payload else None
         subject = header_text(RawHeaders(inner).get("subject")) if isinstance(inner, Message) else ""
         return safe_filename(subject + ".eml") if subject else f"message-{index + 1}.eml"
+    if ctype in ("text/calendar", "application/ics"):
+        return "invite.ics"  # as the mail clients name a meeting request's calendar part
     ext = mimetypes.guess_extension(ctype) or ".bin"
     return f"attachment-{index + 1}{ext}"
 

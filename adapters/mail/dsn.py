@@ -7,6 +7,7 @@ from email.message import Message
 
 from adapters.mail.headers import RawHeaders, addresses, message_id, parse_message
 from adapters.mail.text import decode_bytes, single_line
+from adapters.mail.transfer import base64_body
 from domain.addresses import address_key
 from domain.model import DeliveryReport, RecipientStatus
 
@@ -121,7 +122,9 @@ def _original_ids(part: Message) -> list[str]:
 
 
 def _bytes(part: Message) -> bytes:
-    data = part.get_payload(decode=True)
+    data = base64_body(part)
+    if data is None:
+        data = part.get_payload(decode=True)
     if isinstance(data, bytes):
         return data
     raw = part.get_payload()

@@ -8,7 +8,6 @@ address lists, because real mail has all of them.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import quopri
 import re
@@ -18,7 +17,9 @@ from email.parser import BytesHeaderParser, BytesParser
 from email.policy import compat32
 from email.utils import getaddresses
 
+from adapters.mail.jis import decode_jis, looks_like_jis
 from adapters.mail.text import decode_bytes, single_line
+from adapters.mail.transfer import lenient_b64decode
 from domain.addresses import address_key
 from domain.messages import HeaderSummary
 
@@ -39,6 +40,9 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([qQbB])\?([^?]*(?:\?(?!=)[^?]*){0,3}
 _LOOSE_ADDRESS = re.compile(r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]{1,64}"
                             r"@[\w-]+(?:\.[\w-]+)+")
 MAX_REFERENCES = 100
+# A quoted boundary parameter with a line break (and the folding white space after it) inside.
+_FOLDED_BOUNDARY = re.compile(
+    rb'(boundary\*?=[ \t]*"[^"\r\n]{0,200}(?:\r?\n[ \t][^"\r\n]{0,200}){1,5}")', re.IGNORECASE)
 
 
 class RawHeaders:
@@ -61,6 +65,7 @@ def parse_message(raw: bytes, *, headers_only: bool = False) -> Message:
     """Parse with compat32; a header block broken by a stray line is repaired and re-read."""
     parser = BytesHeaderParser(policy=compat32) if headers_only else BytesParser(policy=compat32)
     data = _split_head(raw) if headers_only else raw
+    data = _unfold_boundary(data)
     msg = _parse(parser, data)
     if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
         repaired = _drop_stray_header_lines(data)
@@ -81,6 +86,8 @@ def _parse(parser: BytesParser | BytesHeaderParser, data: bytes) -> Message:
 
 def decode_words(text: str) -> str:
     """Decode RFC 2047 encoded words; whitespace between adjacent words is dropped (§6.2)."""
+    if "\x1b" in text:
+        text = _unjis(text)
     if "=?" not in text:
         return single_line(text)
     out: list[str] = []
@@ -169,7 +176,7 @@ def _decode_word(match: re.Match[str]) -> str:
     charset = charset.split("*", 1)[0]  # RFC 2231 §5 language suffix: =?utf-8*en?Q?...?=
     try:
         if encoding in "bB":
-            data = base64.b64decode(payload + "=" * (-len(payload) % 4))
+            data = lenient_b64decode(payload.encode("ascii", "ignore"))
         else:
             data = quopri.decodestring(payload.encode("latin-1", "replace"), header=True)
     except (binascii.Error, ValueError):
@@ -177,15 +184,37 @@ def _decode_word(match: re.Match[str]) -> str:
     return decode_bytes(data, charset, detect=False)
 
 
+def _unjis(text: str) -> str:
+    """Raw ISO-2022-JP in a header (7-bit, unencoded, as older Japanese mailers write it)
+    decoded, never shown as "$B...(B" once single_line has dropped the ESC bytes."""
+    data = text.encode("ascii") if text.isascii() else None
+    return decode_jis(data) if data is not None and looks_like_jis(data) else text
+
+
 def _as_text(value: object) -> str:
     text = str(value)
     if text.isascii():
-        return text
+        # Raw ISO-2022-JP (see decode_words) decoded before an address is parsed: "ESC ( B"
+        # would otherwise open a comment and hide the display name.
+        return _unjis(text) if "\x1b" in text else text
     try:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:  # compat32 keeps undecodable 8-bit bytes as surrogates
         return decode_bytes(text.encode("ascii", "surrogateescape"), None, detect=False)
+
+
+def _unfold_boundary(data: bytes) -> bytes:
+    """A quoted boundary folded across lines (`boundary="foo<CRLF> bar"`) unfolded as RFC 5322
+    says (the line break removed), so the parser splits the body by it: compat32 kept the
+    line break in the value, no line matched it, and the recovery splitter then took a nested
+    message's boundary, losing the outer body and the attached message."""
+    head = _split_head(data)
+    if b"oundary" not in head:
+        return data
+    unfolded = _FOLDED_BOUNDARY.sub(lambda m: m.group(1).replace(b"\r", b"").replace(b"\n", b""),
+                                    head)
+    return unfolded + data[len(head):] if unfolded != head else data
 
 
 def _split_head(raw: bytes) -> bytes:

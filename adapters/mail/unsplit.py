@@ -50,7 +50,7 @@ def unsplit_parts(part: Message, limit: int) -> list[Message] | None:
 
 def _split(body: str, declared: str | None) -> list[str] | None:
     """The segments between boundary lines (preamble and epilogue dropped), or None."""
-    boundary = declared if declared and _has_line(body, declared) else None
+    boundary = next((b for b in _declared_forms(declared) if _has_line(body, b)), None)
     if boundary is None:
         sniffed = _SNIFF.search(body)
         if sniffed is None:
@@ -69,6 +69,18 @@ def _split(body: str, declared: str | None) -> list[str] | None:
     if start is not None:  # no closing delimiter: the last part runs to the end
         segments.append(body[start:])
     return segments or None
+
+
+def _declared_forms(declared: str | None) -> list[str]:
+    """The declared boundary, then unfolded (RFC 5322: the line break removed, a folded
+    `boundary="foo<CRLF> bar"` is "foo bar"), then without the folding white space, as some
+    mailers folded a boundary that had none; the sniffed line is only the last resort, as it
+    can be a nested part's boundary."""
+    if not declared:
+        return []
+    unfolded = re.sub(r"\r?\n", "", declared)
+    return list(dict.fromkeys((declared, unfolded, re.sub(r"\r?\n[ \t]*", "", declared),
+                               re.sub(r"[ \t]+", "", unfolded))))
 
 
 def _has_line(body: str, boundary: str) -> bool:

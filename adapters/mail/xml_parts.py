@@ -13,6 +13,7 @@ from email.message import Message
 from itertools import islice
 
 from adapters.mail.text import decode_bytes
+from adapters.mail.transfer import base64_body
 from domain.xml_model import MAX_BYTES, XmlTransaction, names_a_transaction
 
 MAX_DOCUMENTS = 20
@@ -86,7 +87,9 @@ def _trimmed(document: bytes) -> bytes:
 
 def _payload(part: Message) -> bytes:
     try:
-        data = part.get_payload(decode=True)
+        data = base64_body(part)
+        if data is None:
+            data = part.get_payload(decode=True)
     except Exception:  # broken transfer encoding: the part is read as it stands
         data = None
     if isinstance(data, bytes):

@@ -1,0 +1,37 @@
+"""Base64 decoded as the mail clients decode it: leniently.
+
+The stdlib gives up on base64 whose length is wrong (a stray character, a truncated last line,
+chunks each with their own padding) and hands back the base64 text itself, which was then
+stored as the attachment. Here characters outside the alphabet are dropped, each run between
+padding is decoded on its own and padded to a multiple of four, and a lone final character
+(six bits, no byte) is dropped. Valid base64 decodes exactly as base64.b64decode does.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from email.message import Message
+
+_OUTSIDE = re.compile(rb"[^A-Za-z0-9+/=]+")
+_PADDING = re.compile(rb"=+")
+
+
+def lenient_b64decode(data: bytes) -> bytes:
+    out = bytearray()
+    for run in _PADDING.split(_OUTSIDE.sub(b"", data)):
+        if len(run) % 4 == 1:
+            run = run[:-1]
+        if run:
+            out += binascii.a2b_base64(run + b"=" * (-len(run) % 4))
+    return bytes(out)
+
+
+def base64_body(part: Message) -> bytes | None:
+    """The decoded body of a base64 leaf part, leniently; None for any other part."""
+    raw = part.get_payload()
+    if not isinstance(raw, str):
+        return None
+    if str(part.get("content-transfer-encoding", "")).strip().lower() != "base64":
+        return None
+    return lenient_b64decode(raw.encode("ascii", "ignore"))
