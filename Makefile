@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-postgres worker migrate openapi bench clean
+.PHONY: run test test-postgres worker imap migrate openapi bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ run: $(STAMP)
 
 worker: $(STAMP)
 	$(BIN)/python -m api.entrypoints.worker
+
+imap: $(STAMP)
+	$(BIN)/python -m api.entrypoints.imap
 
 migrate: $(STAMP)
 	$(BIN)/python -m api.entrypoints.migrate
