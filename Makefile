@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 TEST_STAMP := $(VENV)/.test-installed-stamp
 
-.PHONY: run test test-postgres worker migrate openapi env-example bench clean
+.PHONY: run test test-postgres worker imap migrate openapi env-example bench clean
 
 # What running needs, nothing more. A failed install leaves no .venv behind to be reused.
 $(STAMP): pyproject.toml
@@ -25,6 +25,9 @@ run: $(STAMP)
 
 worker: $(STAMP)
 	$(BIN)/python -m api.entrypoints.worker
+
+imap: $(STAMP)
+	$(BIN)/python -m api.entrypoints.imap
 
 migrate: $(STAMP)
 	$(BIN)/python -m api.entrypoints.migrate

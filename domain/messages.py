@@ -219,3 +219,32 @@ class WebhookRequest:
     @property
     def media_type(self) -> str:
         return self.content_type.split(";")[0].strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxServer:
+    """A mailbox the pollers take mail from, as the settings say at the moment of use."""
+
+    name: str  # in the source of its deliveries ("imap:<name>") and its health
+    host: str
+    port: int
+    security: str = "tls"  # tls | starttls | none
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log or traceback
+    folder: str = "INBOX"
+    processed_folder: str | None = None  # None: flag instead of moving
+    timeout: float = 60.0
+
+    @property
+    def state_key(self) -> str:
+        """What its stored position is kept under: another server or folder starts afresh."""
+        return f"imap://{self.username or ''}@{self.host}:{self.port}/{self.folder}"
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxPosition:
+    """How far a mailbox was taken: every UID up to `last_uid` of this UIDVALIDITY is stored
+    (RFC 9051 §2.3.1.1: UIDs only mean the same messages while UIDVALIDITY stays)."""
+
+    uidvalidity: int
+    last_uid: int

@@ -11,6 +11,8 @@ from domain.messages import (
     Claimed,
     DueMail,
     FiledDocument,
+    MailboxPosition,
+    MailboxServer,
     Origin,
     OutgoingMail,
     PreparedDelivery,
@@ -158,6 +160,13 @@ class SettingsStore(Protocol):
     def save(self, values: dict[str, Any]) -> None: ...
 
 
+class MailboxStates(Protocol):
+    """Each polled mailbox's position (UIDVALIDITY and the highest stored UID)."""
+
+    def get(self, key: str) -> MailboxPosition | None: ...
+    def save(self, key: str, position: MailboxPosition) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction's repositories; committed by Storage.writing when the block ends."""
 
@@ -165,6 +174,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     records: Records
     settings: SettingsStore
+    mailboxes: MailboxStates
 
     @property
     def directory(self) -> Directory: ...
@@ -205,3 +215,40 @@ class Reader(Protocol):
     def submit(self, jobs: list[ReadJob]) -> None: ...
     def collect(self) -> dict[int, ReadMessage | str]: ...
     def close(self) -> None: ...
+
+
+class MailboxClient(Protocol):
+    """One logged-in IMAP connection (adapters/mailbox/imap.py)."""
+
+    def select(self, folder: str) -> int:
+        """Open the folder; its UIDVALIDITY."""
+        ...
+
+    def uids_after(self, uid: int) -> list[int]:
+        """Every message UID above `uid` in the open folder, ascending (read or unread)."""
+        ...
+
+    def sizes(self, uids: Sequence[int]) -> dict[int, int]:
+        """Each message's size in bytes (RFC822.SIZE), before its bytes are fetched."""
+        ...
+
+    def fetch(self, uid: int) -> bytes | None:
+        """The raw message (None when it was expunged meanwhile); the flags stay as they are."""
+        ...
+
+    def mark_taken(self, uids: Sequence[int], processed_folder: str | None) -> None:
+        """Move the messages to `processed_folder`, or flag them when it is None."""
+        ...
+
+    def can_idle(self) -> bool:
+        """Whether the server announces new mail (IMAP IDLE, RFC 2177)."""
+        ...
+
+    def idle(self, seconds: float, stopping: Callable[[], bool]) -> bool:
+        """Wait up to `seconds`, or until `stopping()`, for the server to announce changes."""
+        ...
+
+
+class MailboxConnector(Protocol):
+    def connect(self, server: MailboxServer) -> AbstractContextManager[MailboxClient]: ...
+    def check(self, server: MailboxServer) -> tuple[bool, str]: ...

@@ -80,6 +80,10 @@ def worker(env: dict[str, str], log: Path) -> Process:
     return Process([sys.executable, "-m", "api.entrypoints.worker"], env, log)
 
 
+def imap_poller(env: dict[str, str], log: Path) -> Process:
+    return Process([sys.executable, "-m", "api.entrypoints.imap"], env, log)
+
+
 def wait_ready(port: int, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

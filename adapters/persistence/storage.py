@@ -17,6 +17,7 @@ from adapters.persistence.connector_settings import SqlSettingsStore
 from adapters.persistence.db import Database
 from adapters.persistence.directory import SqlDirectory
 from adapters.persistence.inbox import SqlInbox
+from adapters.persistence.mailbox_state import SqlMailboxStates
 from adapters.persistence.outbox import SqlOutbox
 from adapters.persistence.records import SqlRecords
 from adapters.persistence.xml_store import XmlStore
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(session, skip_locked=skip_locked)
         self.records = SqlRecords(session)
         self.settings = SqlSettingsStore(session)
+        self.mailboxes = SqlMailboxStates(session)
 
     @cached_property
     def directory(self) -> SqlDirectory:

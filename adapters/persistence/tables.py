@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, LargeBinary, Text
+from sqlalchemy import JSON, BigInteger, Column, Date, ForeignKey, Index, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from adapters.persistence.types import UTCDateTime, utcnow
@@ -207,6 +207,18 @@ class ConnectorSetting(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: Any = Field(sa_type=JSON)
+
+
+class MailboxState(SQLModel, table=True):
+    """How far each polled mailbox was taken (api/application/polling.py). UIDVALIDITY and
+    UIDs are unsigned 32-bit numbers (RFC 9051 §2.3.1.1): BigInteger, for PostgreSQL."""
+
+    __tablename__ = "mailbox_state"
+
+    key: str = Field(primary_key=True)
+    uidvalidity: int = Field(sa_type=BigInteger)
+    last_uid: int = Field(sa_type=BigInteger)
+    updated_at: datetime = _dt(default_factory=utcnow)
 
 
 class ReplayToken(SQLModel, table=True):

@@ -18,6 +18,7 @@ from adapters.inbound.sns import HttpxSnsHttp
 from adapters.mail.headers import summarize
 from adapters.mail.reader_pool import MessageReader
 from adapters.mail.smtp import SmtpMailer
+from adapters.mailbox.imap import ImapConnector
 from adapters.persistence.db import Database
 from adapters.persistence.migrate import upgrade
 from adapters.persistence.storage import SqlStorage
@@ -27,7 +28,9 @@ from api.application.credentials import load_credentials
 from api.application.delivery import OutboxSender
 from api.application.ingest import IngestWriter
 from api.application.loops import BackgroundLoop
+from api.application.mailboxes import MAILBOX_SETTINGS
 from api.application.observability import Metrics
+from api.application.polling import ImapPoller
 from api.application.processing import Processor
 from api.application.runtime_settings import RuntimeSettings, settings_model, startup_values
 from api.application.services import Services, XmlCodec
@@ -36,7 +39,7 @@ from api.application.webhooks import Webhooks
 
 log = logging.getLogger(__name__)
 
-SPECS = (*CORE, *(spec for provider in PROVIDERS for spec in provider.settings))
+SPECS = (*CORE, *MAILBOX_SETTINGS, *(spec for provider in PROVIDERS for spec in provider.settings))
 Settings = settings_model(SPECS)  # the environment's values (CONNECTOR_*, .env), validated
 
 
@@ -101,3 +104,10 @@ def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None)
         wake_processing=processing_loop.wake, wake_outbox=outbox_loop.wake,
     )
     return Process(settings, services, reader, [processing_loop, outbox_loop])
+
+
+def build_imap_poller(process: Process) -> ImapPoller:
+    """The IMAP poller of a process built above: it stores through the process's ingest."""
+    services = process.services
+    return ImapPoller(services.storage, services.settings, ImapConnector(),
+                      services.ingest.store, metrics=services.metrics)

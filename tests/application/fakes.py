@@ -39,6 +39,7 @@ class State:
     tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
     documents: list[tuple[int, FiledDocument]] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    mailboxes: dict[str, Any] = field(default_factory=dict)  # key -> MailboxPosition
     directory: FakeRecordDirectory = field(default_factory=FakeRecordDirectory)
     commits: int = 0
 
@@ -194,10 +195,22 @@ class FakeSettingsStore:
         self.s.settings.update(values)
 
 
+class FakeMailboxStates:
+    def __init__(self, state: State) -> None:
+        self.s = state
+
+    def get(self, key: str) -> Any:
+        return self.s.mailboxes.get(key)
+
+    def save(self, key: str, position: Any) -> None:
+        self.s.mailboxes[key] = position
+
+
 class FakeUnitOfWork:
     def __init__(self, state: State) -> None:
         self.inbox, self.outbox = FakeInbox(state), FakeOutbox(state)
         self.records, self.settings = FakeRecords(state), FakeSettingsStore(state)
+        self.mailboxes = FakeMailboxStates(state)
         self.directory = state.directory
         self._state = state
 

@@ -1,0 +1,1 @@
+"""Mailbox clients for the pollers: IMAP (imapclient), implementing domain.ports.MailboxClient."""

@@ -1,0 +1,169 @@
+"""A real IMAP and POP3 server for the pollers' tests: Debian's Dovecot, started on free
+loopback ports with a throwaway configuration in a temp dir (the one of
+../shared/reference/dovecot-test-server.md). CI installs it (.ci/run); without the binary these
+tests are skipped, saying so."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from imapclient import IMAPClient
+
+from tests.conftest import free_port
+
+USER, PASSWORD = "support@msp.example", "imap-test-secret"
+DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.access("/usr/sbin/dovecot",
+                                                                        os.X_OK) else None)
+
+CONFIG = """\
+base_dir = {d}/run
+state_dir = {d}/run
+protocols = imap pop3
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+log_path = {d}/dovecot.log
+default_internal_user = dovecot
+default_login_user = dovenull
+first_valid_uid = 1
+mail_location = maildir:{d}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {d}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid=dovecot gid=dovecot home={d}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {imap}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    address = 127.0.0.1
+    port = {pop3}
+  }}
+  inet_listener pop3s {{
+    port = 0
+  }}
+}}
+"""
+
+
+@dataclass
+class Dovecot:
+    directory: Path
+    imap_port: int
+    pop3_port: int
+    user: str = USER
+    password: str = PASSWORD
+
+    def start(self) -> None:
+        assert DOVECOT is not None
+        # It daemonizes: with our pipes it would keep them open, so it gets none.
+        subprocess.run([DOVECOT, "-c", str(self.directory / "dovecot.conf")], check=True,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=30)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.imap_port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError(f"dovecot did not listen: {self.log()}")
+
+    def stop(self) -> None:
+        pid_file = self.directory / "run" / "master.pid"
+        if not pid_file.exists():
+            return
+        pid = int(pid_file.read_text().split()[0])
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+
+    def log(self) -> str:
+        path = self.directory / "dovecot.log"
+        return path.read_text()[-3000:] if path.exists() else ""
+
+    def client(self) -> IMAPClient:
+        client = IMAPClient("127.0.0.1", port=self.imap_port, ssl=False, timeout=30)
+        client.login(self.user, self.password)
+        return client
+
+    def append(self, *messages: bytes, folder: str = "INBOX") -> None:
+        client = self.client()
+        try:
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
+            for raw in messages:
+                client.append(folder, raw)
+        finally:
+            client.logout()
+
+    def recreate(self, folder: str) -> None:
+        """Delete the folder and create it again: a new UIDVALIDITY (RFC 9051 §2.3.1.1)."""
+        client = self.client()
+        try:
+            client.delete_folder(folder)
+            client.create_folder(folder)
+        finally:
+            client.logout()
+
+    def flags(self, folder: str = "INBOX") -> dict[int, tuple[bytes, ...]]:
+        client = self.client()
+        try:
+            client.select_folder(folder, readonly=True)
+            return {uid: tuple(flags) for uid, flags in client.get_flags(
+                client.search(["ALL"])).items()}
+        finally:
+            client.logout()
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    if DOVECOT is None:
+        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd dovecot-pop3d; "
+                    ".ci/run does it)")
+    # Not pytest's tmp_path: Dovecot's mail processes run as the dovecot user and must reach
+    # the mail folder, and pytest's base temp dir is readable by its owner only.
+    directory = Path(tempfile.mkdtemp(prefix="dovecot-"))
+    os.chmod(directory, 0o755)
+    (directory / "mail").mkdir()
+    (directory / "run").mkdir()
+    shutil.chown(directory / "mail", "dovecot", "dovecot")
+    (directory / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+    server = Dovecot(directory, free_port(), free_port())
+    (directory / "dovecot.conf").write_text(
+        CONFIG.format(d=directory, imap=server.imap_port, pop3=server.pop3_port))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
