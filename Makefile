@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-postgres worker imap migrate openapi bench clean
+.PHONY: run test test-postgres worker imap pop3 migrate openapi bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ worker: $(STAMP)
 
 imap: $(STAMP)
 	$(BIN)/python -m api.entrypoints.imap
+
+pop3: $(STAMP)
+	$(BIN)/python -m api.entrypoints.pop3
 
 migrate: $(STAMP)
 	$(BIN)/python -m api.entrypoints.migrate
