@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 TEST_STAMP := $(VENV)/.test-installed-stamp
 
-.PHONY: run test test-postgres worker imap migrate openapi env-example bench clean
+.PHONY: run test test-postgres worker imap pop3 migrate openapi env-example bench clean
 
 # What running needs, nothing more. A failed install leaves no .venv behind to be reused.
 $(STAMP): pyproject.toml
@@ -28,6 +28,9 @@ worker: $(STAMP)
 
 imap: $(STAMP)
 	$(BIN)/python -m api.entrypoints.imap
+
+pop3: $(STAMP)
+	$(BIN)/python -m api.entrypoints.pop3
 
 migrate: $(STAMP)
 	$(BIN)/python -m api.entrypoints.migrate

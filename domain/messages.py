@@ -234,11 +234,13 @@ class MailboxServer:
     folder: str = "INBOX"
     processed_folder: str | None = None  # None: flag instead of moving
     timeout: float = 60.0
+    protocol: str = "imap"  # imap | pop3 (POP3 has no folders: folder is "")
+    delete: bool = False  # POP3: delete from the server once stored
 
     @property
     def state_key(self) -> str:
         """What its stored position is kept under: another server or folder starts afresh."""
-        return f"imap://{self.username or ''}@{self.host}:{self.port}/{self.folder}"
+        return f"{self.protocol}://{self.username or ''}@{self.host}:{self.port}/{self.folder}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from typing import Any
 from api.application import authoring
 from api.application.clock import utcnow
 from api.application.delivery import smtp_server
+from api.application.mailboxes import imap_server, pop3_server
 from api.application.runtime_settings import Values
 from api.application.services import Services
 from domain.errors import StorageUnavailable
@@ -35,6 +36,22 @@ def change_settings(app: Services, *, changes: dict[str, Any]) -> tuple[Values, 
 
 def smtp_check(app: Services) -> tuple[bool, str]:
     return app.mailer.check(smtp_server(app.settings.current(max_age=0)))
+
+
+def imap_check(app: Services) -> tuple[bool, str]:
+    """Connect and log in to the IMAP mailbox of the settings, and open its folder."""
+    server = imap_server(app.settings.current(max_age=0))
+    if server is None or app.imap is None:
+        return False, "no IMAP mailbox is configured (CONNECTOR_IMAP_HOST)"
+    return app.imap.check(server)
+
+
+def pop3_check(app: Services) -> tuple[bool, str]:
+    """Connect and log in to the POP3 maildrop of the settings."""
+    server = pop3_server(app.settings.current(max_age=0))
+    if server is None or app.pop3 is None:
+        return False, "no POP3 mailbox is configured (CONNECTOR_POP3_HOST)"
+    return app.pop3.check(server)
 
 
 def send_test_email(app: Services, *, to: str, sender: str | None) -> tuple[bool, str]:

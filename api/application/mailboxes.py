@@ -60,3 +60,15 @@ def envelope_address(server: MailboxServer, values: Values) -> str:
     if server.username and "@" in server.username:
         return server.username.lower()
     return str(values.public_address).lower()
+
+
+def pop3_server(values: Values) -> MailboxServer | None:
+    """The configured POP3 maildrop, or None when there is none."""
+    host = values.pop3_host
+    if not host:
+        return None
+    username = values.pop3_username or None
+    return MailboxServer(
+        name=username or host, host=host, port=values.pop3_port, security=values.pop3_security,
+        username=username, password=values.pop3_password or None, folder="", protocol="pop3",
+        delete=values.pop3_delete)

@@ -77,9 +77,9 @@ class ImapPoller:
             except Exception as exc:  # the server, the network or the database: retry later
                 failures += 1
                 delay = backoff_seconds(failures)
-                self._note(server, connected=False, last_error=_describe(exc))
+                self._note(server, connected=False, last_error=describe(exc))
                 log.warning("mailbox %s: %s; trying again in %.0f s", server.name,
-                            _describe(exc), delay)
+                            describe(exc), delay)
                 self._stopping.wait(delay)
 
     def stop(self) -> None:
@@ -169,6 +169,6 @@ class ImapPoller:
             self._health = replace(health, taken=health.taken + taken, **changes)
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -14,7 +14,7 @@ from api.application.observability import Metrics
 from api.application.processing import Processor
 from api.application.runtime_settings import RuntimeSettings
 from api.application.webhooks import Webhooks
-from domain.ports import Mailer, Storage
+from domain.ports import MailboxConnector, Mailer, Pop3Connector, Storage
 from domain.xml_api import TransactionResult
 from domain.xml_model import XmlTransaction
 
@@ -38,6 +38,8 @@ class Services:
     credentials: Credentials
     metrics: Metrics
     xml: XmlCodec
+    imap: MailboxConnector | None = None  # the pollers' clients, for their checks
+    pop3: Pop3Connector | None = None
     wake_processing: Callable[[], None] = lambda: None
     wake_outbox: Callable[[], None] = lambda: None
     extra: Any = None

@@ -19,6 +19,7 @@ from adapters.mail.headers import summarize
 from adapters.mail.reader_pool import MessageReader
 from adapters.mail.smtp import SmtpMailer
 from adapters.mailbox.imap import ImapConnector
+from adapters.mailbox.pop3 import Pop3Connector
 from adapters.persistence.db import Database
 from adapters.persistence.migrate import upgrade
 from adapters.persistence.storage import SqlStorage
@@ -31,6 +32,7 @@ from api.application.loops import BackgroundLoop
 from api.application.mailboxes import MAILBOX_SETTINGS
 from api.application.observability import Metrics
 from api.application.polling import ImapPoller
+from api.application.pop3_polling import Pop3Poller
 from api.application.processing import Processor
 from api.application.runtime_settings import RuntimeSettings, settings_model, startup_values
 from api.application.services import Services, XmlCodec
@@ -102,6 +104,7 @@ def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None)
         credentials=load_credentials(settings), metrics=metrics,
         xml=XmlCodec(parse=parse_transaction, render=render_response, max_bytes=MAX_BYTES),
         wake_processing=processing_loop.wake, wake_outbox=outbox_loop.wake,
+        imap=ImapConnector(), pop3=Pop3Connector(),
     )
     return Process(settings, services, reader, [processing_loop, outbox_loop])
 
@@ -109,5 +112,12 @@ def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None)
 def build_imap_poller(process: Process) -> ImapPoller:
     """The IMAP poller of a process built above: it stores through the process's ingest."""
     services = process.services
-    return ImapPoller(services.storage, services.settings, ImapConnector(),
+    assert services.imap is not None
+    return ImapPoller(services.storage, services.settings, services.imap,
                       services.ingest.store, metrics=services.metrics)
+
+
+def build_pop3_poller(process: Process) -> Pop3Poller:
+    services = process.services
+    assert services.pop3 is not None
+    return Pop3Poller(services.storage, services.settings, services.pop3, services.ingest.store)

@@ -205,6 +205,16 @@ class FakeMailboxStates:
     def save(self, key: str, position: Any) -> None:
         self.s.mailboxes[key] = position
 
+    def seen(self, key: str) -> set[str]:
+        return {k.partition("#")[2] for k in self.s.mailboxes if k.startswith(f"{key}#")}
+
+    def remember(self, key: str, uids: Any) -> None:
+        self.s.mailboxes.update({f"{key}#{uid}": None for uid in uids})
+
+    def forget(self, key: str, uids: Any) -> None:
+        for uid in uids:
+            self.s.mailboxes.pop(f"{key}#{uid}", None)
+
 
 class FakeUnitOfWork:
     def __init__(self, state: State) -> None:

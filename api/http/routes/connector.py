@@ -75,6 +75,18 @@ def connector_router(specs: Sequence[SettingSpec]) -> APIRouter:
         ok, detail = connector.smtp_check(app)
         return CheckResult(ok=ok, detail=detail)
 
+    @router.post("/imap-check", response_model=CheckResult)
+    def imap_check(app: ServicesDep) -> CheckResult:
+        """Connect and log in to the polled IMAP mailbox and open its folder."""
+        ok, detail = connector.imap_check(app)
+        return CheckResult(ok=ok, detail=detail)
+
+    @router.post("/pop3-check", response_model=CheckResult)
+    def pop3_check(app: ServicesDep) -> CheckResult:
+        """Connect and log in to the polled POP3 maildrop."""
+        ok, detail = connector.pop3_check(app)
+        return CheckResult(ok=ok, detail=detail)
+
     @router.post("/test-email", response_model=CheckResult, responses=body_errors(422))
     def test_email(body: TestEmailRequest, app: ServicesDep) -> CheckResult:
         """Send a test email now, through the outbox and the configured SMTP server."""
