@@ -244,6 +244,17 @@ class MailboxServer:
 
 
 @dataclass(frozen=True, slots=True)
+class MailboxHealth:
+    """A polled mailbox's state as its poller last saw it (/readyz, the metrics)."""
+
+    name: str
+    connected: bool = False
+    last_success: datetime | None = None
+    last_error: str | None = None
+    taken: int = 0  # messages stored (not counting duplicates)
+
+
+@dataclass(frozen=True, slots=True)
 class MailboxPosition:
     """How far a mailbox was taken: every UID up to `last_uid` of this UIDVALIDITY is stored
     (RFC 9051 §2.3.1.1: UIDs only mean the same messages while UIDVALIDITY stays)."""

@@ -11,6 +11,7 @@ from domain.messages import (
     Claimed,
     DueMail,
     FiledDocument,
+    MailboxHealth,
     MailboxPosition,
     MailboxServer,
     Origin,
@@ -171,6 +172,13 @@ class MailboxStates(Protocol):
 
     def remember(self, key: str, uids: Sequence[str]) -> None: ...
     def forget(self, key: str, uids: Sequence[str]) -> None: ...
+    def report(self, key: str, health: MailboxHealth, added: int) -> None:
+        """Record the poller's view of the mailbox; `added` more messages were taken."""
+        ...
+
+    def health(self) -> list[MailboxHealth]:
+        """Every polled mailbox's last reported state (`taken`: since it was first polled)."""
+        ...
 
 
 class UnitOfWork(Protocol):

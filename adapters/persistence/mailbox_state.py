@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from adapters.persistence.tables import MailboxState
 from adapters.persistence.types import utcnow
-from domain.messages import MailboxPosition
+from domain.messages import MailboxHealth, MailboxPosition
 
 
 class SqlMailboxStates:
@@ -18,12 +18,36 @@ class SqlMailboxStates:
 
     def get(self, key: str) -> MailboxPosition | None:
         row = self.session.get(MailboxState, key)
-        return None if row is None else MailboxPosition(row.uidvalidity, row.last_uid)
+        # UIDVALIDITY is never 0 (RFC 9051 §2.3.1.1): 0 is a row with health and no position.
+        if row is None or not row.uidvalidity:
+            return None
+        return MailboxPosition(row.uidvalidity, row.last_uid)
 
     def save(self, key: str, position: MailboxPosition) -> None:
-        self.session.merge(MailboxState(key=key, uidvalidity=position.uidvalidity,
-                                        last_uid=position.last_uid, updated_at=utcnow()))
+        row = self._row(key)
+        row.uidvalidity, row.last_uid, row.updated_at = (position.uidvalidity,
+                                                         position.last_uid, utcnow())
         self.session.flush()
+
+    def report(self, key: str, health: MailboxHealth, added: int) -> None:
+        row = self._row(key)
+        row.name, row.connected, row.last_error = health.name, health.connected, health.last_error
+        row.last_success_at = health.last_success or row.last_success_at
+        row.taken = (row.taken or 0) + added
+        self.session.flush()
+
+    def health(self) -> list[MailboxHealth]:
+        rows = self.session.execute(select(MailboxState).where(
+            MailboxState.name.is_not(None)).order_by(MailboxState.key)).scalars()  # type: ignore[union-attr]
+        return [MailboxHealth(row.name or "", row.connected, row.last_success_at,
+                              row.last_error, row.taken) for row in rows]
+
+    def _row(self, key: str) -> MailboxState:
+        row = self.session.get(MailboxState, key)
+        if row is None:
+            row = MailboxState(key=key, uidvalidity=0, last_uid=0, connected=False, taken=0)
+            self.session.add(row)
+        return row
 
     # POP3 has no ordered UIDs: each stored unique-id is a row of its own, "<key>#<uidl>"
     # (RFC 1939 §7: a unique-id names one message of one maildrop for as long as it exists).

@@ -219,6 +219,12 @@ class MailboxState(SQLModel, table=True):
     uidvalidity: int = Field(sa_type=BigInteger)
     last_uid: int = Field(sa_type=BigInteger)
     updated_at: datetime = _dt(default_factory=utcnow)
+    # the poller's health, shown by every process (/readyz, /metrics): set on the mailbox's row
+    name: str | None = None
+    connected: bool = False
+    last_success_at: datetime | None = _dt(default=None)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    taken: int = Field(default=0, sa_type=BigInteger)
 
 
 class ReplayToken(SQLModel, table=True):

@@ -14,6 +14,7 @@ from api.application.mailboxes import imap_server, pop3_server
 from api.application.runtime_settings import Values
 from api.application.services import Services
 from domain.errors import StorageUnavailable
+from domain.messages import MailboxHealth
 from domain.model import OutboxStatus
 
 STUCK_OUTBOX = timedelta(hours=1)
@@ -77,18 +78,38 @@ def readiness(app: Services) -> dict[str, str]:
     try:
         with app.storage.reading() as uow:
             oldest = uow.outbox.oldest_pending()
+            mailboxes = uow.mailboxes.health()
         checks["database"] = "ok"
         stuck = oldest is not None and utcnow() - oldest > STUCK_OUTBOX
         checks["outbox"] = "stuck: mail pending for over an hour (check SMTP)" if stuck else "ok"
+        for mailbox in mailboxes:  # informative: a mailbox down does not make us unready
+            checks[f"mailbox {mailbox.name}"] = _mailbox_state(mailbox)
     except StorageUnavailable as exc:
         checks["database"] = f"unavailable: {exc}"
     return checks
+
+
+def _mailbox_state(mailbox: MailboxHealth) -> str:
+    taken = f"{mailbox.taken} messages taken"
+    success = mailbox.last_success.isoformat() if mailbox.last_success else "never"
+    if mailbox.last_error:
+        return f"error: {mailbox.last_error} (last success {success}; {taken})"
+    if not mailbox.connected:
+        return f"not connected (last success {success}; {taken})"
+    return f"ok (last success {success}; {taken})"
 
 
 def refresh_metrics(app: Services) -> None:
     with app.storage.reading() as uow:
         app.metrics.queue_depth.set(uow.inbox.queue_depth())
         app.metrics.outbox_backlog.set(uow.outbox.backlog())
+        mailboxes = uow.mailboxes.health()
+    for mailbox in mailboxes:
+        app.metrics.mailbox_connected.labels(mailbox=mailbox.name).set(int(mailbox.connected))
+        app.metrics.mailbox_taken.labels(mailbox=mailbox.name).set(mailbox.taken)
+        if mailbox.last_success is not None:
+            app.metrics.mailbox_last_success.labels(mailbox=mailbox.name).set(
+                mailbox.last_success.timestamp())
 
 
 def xml_over_http(app: Services, *, body: bytes) -> tuple[bool, str]:

@@ -104,6 +104,14 @@ class Metrics:
         self.queue_depth = Gauge("connector_queue_depth", "Inbound messages waiting", registry=r)
         self.outbox_backlog = Gauge("connector_outbox_backlog", "Outbound mail not yet sent",
                                     registry=r)
+        # the polled mailboxes, as their pollers (other processes) last reported them
+        self.mailbox_connected = Gauge("connector_mailbox_connected",
+                                       "1 while the poller is connected", ["mailbox"], registry=r)
+        self.mailbox_taken = Gauge("connector_mailbox_messages_taken",
+                                   "Messages stored from the mailbox", ["mailbox"], registry=r)
+        self.mailbox_last_success = Gauge(
+            "connector_mailbox_last_success_timestamp_seconds",
+            "When the mailbox was last looked at without an error", ["mailbox"], registry=r)
 
 
 def refused(metrics: Metrics, provider: str, status: int, error: BaseException) -> None:

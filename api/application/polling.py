@@ -15,27 +15,43 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
 from api.application.clock import utcnow
 from api.application.mailboxes import envelope_address, imap_server
 from api.application.runtime_settings import RuntimeSettings
-from domain.messages import InboundDelivery, MailboxPosition, MailboxServer, Stored
+from domain.messages import InboundDelivery, MailboxHealth, MailboxPosition, MailboxServer, Stored
 from domain.ports import MailboxClient, MailboxConnector, Storage
 
 log = logging.getLogger(__name__)
 BACKOFF_MAX_SECONDS = 300.0
 
 
-@dataclass(frozen=True, slots=True)
-class MailboxHealth:
-    name: str
-    connected: bool = False
-    last_success: datetime | None = None
-    last_error: str | None = None
-    taken: int = 0  # messages stored (not counting duplicates) since this process started
+class HealthBoard:
+    """A poller's view of its mailbox, kept in memory and reported to the database, so that
+    /readyz and /metrics of every process show it (the poller runs in a process of its own)."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._lock = threading.Lock()
+        self._health: MailboxHealth | None = None
+
+    def current(self) -> MailboxHealth | None:
+        with self._lock:
+            return self._health
+
+    def note(self, server: MailboxServer, *, taken: int = 0, **changes: Any) -> None:
+        with self._lock:
+            health = self._health
+            if health is None or health.name != server.name:
+                health = MailboxHealth(server.name)
+            health = self._health = replace(health, taken=health.taken + taken, **changes)
+        try:
+            with self._storage.writing(durable=False) as uow:
+                uow.mailboxes.report(server.state_key, health, taken)
+        except Exception as exc:  # the database is down: the poller's own retry says so
+            log.debug("mailbox %s: health not recorded: %s", server.name, exc)
 
 
 def backoff_seconds(failures: int) -> float:
@@ -54,8 +70,8 @@ class ImapPoller:
         self._batch_size = batch_size
         self._metrics = metrics
         self._stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._health: MailboxHealth | None = None
+        self._board = HealthBoard(storage)
+        self._note = self._board.note
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -90,8 +106,7 @@ class ImapPoller:
         return self._stopping.is_set()
 
     def health(self) -> MailboxHealth | None:
-        with self._lock:
-            return self._health
+        return self._board.current()
 
     def _serve(self, client: MailboxClient, server: MailboxServer) -> None:
         while not self._stopping.is_set():
@@ -160,14 +175,6 @@ class ImapPoller:
         # Only now, with every one of them committed, does the server hear that they are taken.
         client.mark_taken(stored_uids, server.processed_folder)
         return new
-
-    def _note(self, server: MailboxServer, *, taken: int = 0, **changes: Any) -> None:
-        with self._lock:
-            health = self._health
-            if health is None or health.name != server.name:
-                health = MailboxHealth(server.name)
-            self._health = replace(health, taken=health.taken + taken, **changes)
-
 
 def describe(exc: BaseException) -> str:
     text = str(exc).strip()

@@ -14,14 +14,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Any
 
 from api.application.clock import utcnow
 from api.application.mailboxes import envelope_address, pop3_server
-from api.application.polling import MailboxHealth, backoff_seconds, describe
+from api.application.polling import HealthBoard, backoff_seconds, describe
 from api.application.runtime_settings import RuntimeSettings
-from domain.messages import InboundDelivery, MailboxServer, Stored
+from domain.messages import InboundDelivery, MailboxHealth, MailboxServer, Stored
 from domain.ports import Pop3Client, Pop3Connector, Storage
 
 log = logging.getLogger(__name__)
@@ -35,8 +33,8 @@ class Pop3Poller:
         self._connector = connector
         self._store = store
         self._stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._health: MailboxHealth | None = None
+        self._board = HealthBoard(storage)
+        self._note = self._board.note
 
     def run(self) -> None:
         failures = 0
@@ -62,8 +60,7 @@ class Pop3Poller:
         self._stopping.set()
 
     def health(self) -> MailboxHealth | None:
-        with self._lock:
-            return self._health
+        return self._board.current()
 
     def take(self, client: Pop3Client, server: MailboxServer) -> int:
         """Store every message whose unique-id is not stored yet; how many were new."""
@@ -103,10 +100,3 @@ class Pop3Poller:
                 uow.mailboxes.forget(key, gone)
         self._note(server, connected=True, last_success=utcnow(), last_error=None, taken=new)
         return new
-
-    def _note(self, server: MailboxServer, *, taken: int = 0, **changes: Any) -> None:
-        with self._lock:
-            health = self._health
-            if health is None or health.name != server.name:
-                health = MailboxHealth(server.name)
-            self._health = replace(health, taken=health.taken + taken, **changes)

@@ -21,6 +21,9 @@ def main() -> None:
     configure_logging(settings.log_level, settings.log_format)
     process = build_process(settings)
     poller = build_imap_poller(process)
+    # The ingest writer's thread: polled mail gets the backup copy and the counters of
+    # api/application/ingest.py like webhook mail (processing stays with web and worker).
+    process.start(ingest=True, workers=False)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: poller.stop())
     log.info("imap poller started")

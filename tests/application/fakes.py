@@ -215,6 +215,12 @@ class FakeMailboxStates:
         for uid in uids:
             self.s.mailboxes.pop(f"{key}#{uid}", None)
 
+    def report(self, key: str, health: Any, added: int) -> None:
+        self.s.mailboxes[f"health:{key}"] = health
+
+    def health(self) -> list[Any]:
+        return [v for k, v in self.s.mailboxes.items() if k.startswith("health:")]
+
 
 class FakeUnitOfWork:
     def __init__(self, state: State) -> None:

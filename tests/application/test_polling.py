@@ -131,7 +131,7 @@ def test_a_failed_store_marks_nothing_and_the_next_pass_takes_the_message() -> N
     except OSError:
         pass
     assert not any(e.startswith("mark") for e in world.server.events)
-    assert world.storage.state.mailboxes == {}
+    assert not any(k.startswith("imap://") for k in world.storage.state.mailboxes)
     world.fail_store = False
     assert world.take() == 1
 

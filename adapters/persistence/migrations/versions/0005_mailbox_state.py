@@ -23,6 +23,11 @@ def upgrade() -> None:
     sa.Column('uidvalidity', sa.BigInteger(), nullable=False),
     sa.Column('last_uid', sa.BigInteger(), nullable=False),
     sa.Column('updated_at', UTCDateTime(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('connected', sa.Boolean(), nullable=False),
+    sa.Column('last_success_at', UTCDateTime(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('taken', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('key')
     )
 
