@@ -104,6 +104,7 @@ class RuntimeSettings:
         self._refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._current: Values | None = None
+        self._stored: dict[str, Any] = {}
         self._loaded_at = 0.0
         self._adapters = {s.name: TypeAdapter(_field(s)[0]) for s in specs if s.runtime}
         self._patterns: dict[str | None, re.Pattern[str]] = {}
@@ -117,12 +118,14 @@ class RuntimeSettings:
             if self._current is None or time.monotonic() - self._loaded_at >= limit:
                 with self._storage.reading() as uow:
                     stored = uow.settings.load()
-                values = dict(self._startup)
-                for name, value in stored.items():
-                    spec = self.specs.get(name)
-                    if spec is not None and spec.runtime and (value is not None or spec.secret):
-                        values[name] = Secret(value) if spec.secret and value else value
-                self._current = Values(values)
+                if self._current is None or stored != self._stored:  # else: nothing changed
+                    values = dict(self._startup)
+                    for name, value in stored.items():
+                        spec = self.specs.get(name)
+                        if spec is not None and spec.runtime and (value is not None or spec.secret):
+                            values[name] = Secret(value) if spec.secret and value else value
+                    self._current = Values(values)
+                    self._stored = stored
                 self._loaded_at = time.monotonic()
             return self._current
 
