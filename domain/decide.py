@@ -77,22 +77,7 @@ def file_into_thread(view: MessageView, directory: Directory, policy: Policy) ->
     employee = directory.active_employee(view.from_address) if view.from_address else None
     forged = (failed_authentication(view, policy)
               if employee is not None and policy.distrust_failed_employee_auth else None)
-    if employee is not None and forged:
-        return FileReply(
-            outcome=Outcome.FILED_CUSTOMER_REPLY,
-            reason=(
-                f"filed under ticket {ticket.number} ({thread.how}) and forwarded to the support "
-                f"team; sender {view.from_address} is the address of active employee "
-                f"{employee.id} ({employee.name}), but the message fails authentication: "
-                f"{forged}, so it is not trusted as the employee's reply{reopened}"
-            ),
-            ticket_id=ticket.id,
-            ticket_number=ticket.number,
-            document_kind=DocumentKind.CUSTOMER_EMAIL,
-            forward=True,
-            reopen=reopen,
-        )
-    if employee is not None:
+    if employee is not None and not forged:
         return FileReply(
             outcome=Outcome.FILED_EMPLOYEE_REPLY,
             reason=(
@@ -104,12 +89,16 @@ def file_into_thread(view: MessageView, directory: Directory, policy: Policy) ->
             document_kind=DocumentKind.EMPLOYEE_EMAIL,
             forward=False,
         )
+    if employee is not None:  # an employee's address, but the message fails authentication
+        sender = (f"{view.from_address} is the address of active employee {employee.id} "
+                  f"({employee.name}), but the message fails authentication: {forged}, so it "
+                  "is not trusted as the employee's reply")
+    else:
+        sender = f"{view.from_address or '(none)'} is not an active employee"
     return FileReply(
         outcome=Outcome.FILED_CUSTOMER_REPLY,
-        reason=(
-            f"filed under ticket {ticket.number} ({thread.how}) and forwarded to the support "
-            f"team; sender {view.from_address or '(none)'} is not an active employee{reopened}"
-        ),
+        reason=(f"filed under ticket {ticket.number} ({thread.how}) and forwarded to the support "
+                f"team; sender {sender}{reopened}"),
         ticket_id=ticket.id,
         ticket_number=ticket.number,
         document_kind=DocumentKind.CUSTOMER_EMAIL,

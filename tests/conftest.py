@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,8 +64,9 @@ class SmtpSink:
             return [m for m in self.messages if address in m.rcpt_tos]
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
+@contextmanager
+def smtp_server() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on a free loopback port, for as long as the block runs."""
     sink = SmtpSink("127.0.0.1", free_port())
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port, decode_data=False)
     controller.start()
@@ -72,6 +74,12 @@ def smtp() -> Iterator[SmtpSink]:
         yield sink
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    with smtp_server() as sink:
+        yield sink
 
 
 def free_port() -> int:

@@ -13,7 +13,8 @@ from api.application.delivery import smtp_server
 from api.application.mailboxes import imap_server, pop3_server
 from api.application.runtime_settings import Values
 from api.application.services import Services
-from domain.errors import StorageUnavailable
+from api.application.xml_transactions import XmlOptions, run_transactions
+from domain.errors import Forbidden, StorageUnavailable
 from domain.messages import MailboxHealth
 from domain.model import OutboxStatus
 
@@ -114,9 +115,6 @@ def refresh_metrics(app: Services) -> None:
 
 def xml_over_http(app: Services, *, body: bytes) -> tuple[bool, str]:
     """One XML transaction (docs/xml-api.md): the response document, and whether all was OK."""
-    from api.application.xml_transactions import XmlOptions, run_transactions
-    from domain.errors import Forbidden
-
     values = app.settings.current(max_age=0)
     if not values.xml_api_enabled:
         raise Forbidden("the XML API is turned off (CONNECTOR_XML_API_ENABLED)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from api.application.credentials import Credentials
 from api.application.delivery import OutboxSender
@@ -42,4 +41,3 @@ class Services:
     pop3: Pop3Connector | None = None
     wake_processing: Callable[[], None] = lambda: None
     wake_outbox: Callable[[], None] = lambda: None
-    extra: Any = None

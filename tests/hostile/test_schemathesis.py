@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
@@ -27,7 +26,7 @@ from schemathesis.specs.openapi import checks
 
 from api.entrypoints.web import create_app
 from tests.api.conftest import API_KEY, BASIC, Api, make_settings
-from tests.conftest import SmtpSink, free_port
+from tests.conftest import smtp_server
 from tests.mail import email
 
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
@@ -64,17 +63,12 @@ def running_app(tmp_path_factory: pytest.TempPathFactory,
     else:
         cluster, template = postgres_template
         url = cluster.url(cluster.create_database(template))
-    sink = SmtpSink("127.0.0.1", free_port())
-    smtp = Controller(sink, hostname="127.0.0.1", port=sink.port, decode_data=False)
-    smtp.start()
-    try:
-        with TestClient(create_app(make_settings(tmp, sink, database_url=url))) as client:
-            _seed(Api(client))
-            CURRENT.app = client.app
-            yield
-            CURRENT.app = None
-    finally:
-        smtp.stop()
+    with smtp_server() as sink, \
+            TestClient(create_app(make_settings(tmp, sink, database_url=url))) as client:
+        _seed(Api(client))
+        CURRENT.app = client.app
+        yield
+        CURRENT.app = None
 
 
 def _seed(api: Api) -> None:

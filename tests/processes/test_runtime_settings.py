@@ -9,22 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.conftest import SmtpSink, free_port, wait_until
+from tests.conftest import SmtpSink, free_port, smtp_server, wait_until
 from tests.harness import API_KEY, LoadClient, Process, connector_env, wait_ready, web, worker
 from tests.mail import email as make_email
 
 
 @pytest.fixture
 def second_smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink("127.0.0.1", free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port, decode_data=False)
-    controller.start()
-    try:
+    with smtp_server() as sink:
         yield sink
-    finally:
-        controller.stop()
 
 
 def patch(port: int, body: dict[str, object]) -> tuple[int, object]:
