@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import Api
+from tests.api.conftest import BASIC, Api
 from tests.conftest import SmtpSink
 from tests.mail import email as make_email
 
@@ -98,3 +98,21 @@ def test_hundreds_of_nested_messages_end_with_an_outcome_and_every_byte_kept(api
     assert (message["status"], message["outcome"]) == ("done", "forwarded_unrecognized")
     api.post(f"/api/v1/inbound-messages/{message['id']}/reprocess", status=200)
     assert api.processed(message["id"])["status"] == "done"  # and again: not failed
+
+
+def test_a_5xx_on_the_raw_path_is_logged_as_an_error(
+        api: Api, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    from domain.errors import StorageUnavailable
+
+    async def down(delivery: object, replay: object = None) -> object:
+        raise StorageUnavailable("database unavailable: disk I/O error")
+
+    monkeypatch.setattr(api.client.app.state.services.ingest, "submit", down)
+    with caplog.at_level(logging.ERROR, logger="api.inbound"):
+        response = api.client.post("/inbound/raw", content=make_email(), headers={
+            "Authorization": BASIC, "Content-Type": "message/rfc822"})
+    assert response.status_code == 503
+    assert any(r.levelno == logging.ERROR and "raw request refused (503 StorageUnavailable)"
+               in r.getMessage() for r in caplog.records)
