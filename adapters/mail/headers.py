@@ -17,11 +17,14 @@ from email.parser import BytesHeaderParser, BytesParser
 from email.policy import compat32
 from email.utils import getaddresses
 
+from adapters.mail import boundaries
 from adapters.mail.jis import decode_jis, looks_like_jis
 from adapters.mail.text import decode_bytes, single_line
 from adapters.mail.transfer import lenient_b64decode
 from domain.addresses import address_key
 from domain.messages import HeaderSummary
+
+boundaries.install()  # one pattern compile per message less (adapters/mail/boundaries.py)
 
 _HEAD_LIMIT = 1024 * 1024  # headers beyond 1 MiB are not read (hostile header floods)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")

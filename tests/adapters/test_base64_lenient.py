@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 
-from adapters.mail.documents import extract_document
-from adapters.mail.headers import decode_words, parse_message
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.mail.documents import extract_document
+from adapters.mail.headers import decode_words, parse_message
 from adapters.mail.transfer import decode_runs, lenient_b64decode
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4 + b"\n%%EOF\n"
