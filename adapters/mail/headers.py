@@ -19,6 +19,7 @@ from email.utils import getaddresses
 
 from adapters.mail import boundaries
 from adapters.mail.jis import decode_jis, looks_like_jis
+from adapters.mail.large_bodies import Elided
 from adapters.mail.text import decode_bytes, single_line
 from adapters.mail.transfer import lenient_b64decode
 from domain.addresses import address_key
@@ -69,7 +70,11 @@ def parse_message(raw: bytes, *, headers_only: bool = False) -> Message:
     parser = BytesHeaderParser(policy=compat32) if headers_only else BytesParser(policy=compat32)
     data = _split_head(raw) if headers_only else raw
     data = _unfold_boundary(data)
-    msg = _parse(parser, data)
+    elided = None if headers_only else Elided(data)  # large base64 bodies set aside
+    if elided is not None and elided.runs:
+        msg = elided.restore(_parse(parser, elided.data))
+    else:
+        msg = _parse(parser, data)
     if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
         repaired = _drop_stray_header_lines(data)
         if repaired != data:
