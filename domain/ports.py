@@ -205,16 +205,27 @@ class Storage(Protocol):
     def close(self) -> None: ...
 
 
+class PendingMail(Protocol):
+    """A mail the server has whole but for its final dot (RFC 5321 §4.1.1.4)."""
+
+    refused: list[str]  # recipients the server refused (some, not all)
+
+    def finish(self) -> list[str]:
+        """Send the final dot: the server accepts the mail. Returns the refused recipients;
+        SendFailed(unconfirmed=True) when the answer was lost (it may have been accepted)."""
+        ...
+
+    def abort(self) -> None:
+        """Never send the dot: the server discards the transaction."""
+        ...
+
+
 class MailConnection(Protocol):
     supports_8bit: bool
 
-    def send(self, mail: OutgoingMail, original: bytes | None,
-             before_commit: Callable[[], None] | None = None) -> list[str]:
-        """Deliver one mail; returns the recipients the server refused (some, not all).
-
-        `before_commit` runs once the server has the whole message but its final dot: the
-        caller records the hand-over there, so a crash can never send the mail twice.
-        """
+    def prepare(self, mail: OutgoingMail, original: bytes | None) -> PendingMail:
+        """Send one mail but for its final dot. The caller records the hand-over durably,
+        then finishes it, so a crash can never send the mail twice."""
         ...
 
 

@@ -42,6 +42,7 @@ class State:
     mailboxes: dict[str, Any] = field(default_factory=dict)  # key -> MailboxPosition
     directory: FakeRecordDirectory = field(default_factory=FakeRecordDirectory)
     commits: int = 0
+    durable_commits: int = 0
 
 
 class FakeInbox:
@@ -260,6 +261,7 @@ class FakeStorage:
             self.state.__dict__.update(before)  # rolled back
             raise
         self.state.commits += 1
+        self.state.durable_commits += durable
 
     def ping(self) -> None:
         pass
@@ -288,28 +290,52 @@ class FakeReader:
 
 @dataclass
 class FakeMailer:
-    """Records what it is given; `refuse` makes every mail fail with that error."""
+    """Records what it is given; `refuse` makes every mail fail with that error, `refusals`
+    the next mails one each, and `max_connections` refuses connections beyond that many."""
 
     sent: list[tuple[SmtpServer, OutgoingMail, bytes | None]] = field(default_factory=list)
     refuse: SendFailed | None = None
+    refusals: list[SendFailed] = field(default_factory=list)
+    max_connections: int | None = None
+    open_connections: int = 0
+    most_connections: int = 0
+    aborted: list[OutgoingMail] = field(default_factory=list)
 
     @contextmanager
     def connect(self, server: SmtpServer) -> Iterator[Any]:
         mailer = self
+        if self.max_connections is not None and self.open_connections >= self.max_connections:
+            raise SendFailed("421 too many connections", permanent=False)
+
+        class Pending:
+            refused: list[str] = []
+
+            def __init__(self, mail: OutgoingMail, original: bytes | None) -> None:
+                self.mail, self.original = mail, original
+
+            def finish(self) -> list[str]:
+                mailer.sent.append((server, self.mail, self.original))
+                return []
+
+            def abort(self) -> None:
+                mailer.aborted.append(self.mail)
 
         class Connection:
             supports_8bit = True
 
-            def send(self, mail: OutgoingMail, original: bytes | None,
-                     before_commit: Callable[[], None] | None = None) -> list[str]:
+            def prepare(self, mail: OutgoingMail, original: bytes | None) -> Pending:
                 if mailer.refuse is not None:
                     raise mailer.refuse
-                if before_commit:
-                    before_commit()
-                mailer.sent.append((server, mail, original))
-                return []
+                if mailer.refusals:
+                    raise mailer.refusals.pop(0)
+                return Pending(mail, original)
 
-        yield Connection()
+        self.open_connections += 1
+        self.most_connections = max(self.most_connections, self.open_connections)
+        try:
+            yield Connection()
+        finally:
+            self.open_connections -= 1
 
     def check(self, server: SmtpServer) -> tuple[bool, str]:
         return True, f"connected to {server.host}:{server.port}"
