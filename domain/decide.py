@@ -89,16 +89,16 @@ def file_into_thread(view: MessageView, directory: Directory, policy: Policy) ->
             document_kind=DocumentKind.EMPLOYEE_EMAIL,
             forward=False,
         )
+    sender = ""
     if employee is not None:  # an employee's address, but the message fails authentication
-        sender = (f"{view.from_address} is the address of active employee {employee.id} "
-                  f"({employee.name}), but the message fails authentication: {forged}, so it "
-                  "is not trusted as the employee's reply")
-    else:
-        sender = f"{view.from_address or '(none)'} is not an active employee"
+        sender = (f"; sender {view.from_address} is the address of active employee "
+                  f"{employee.id} ({employee.name}), but the message fails authentication: "
+                  f"{forged}, so it is not trusted as the employee's reply")
     return FileReply(
         outcome=Outcome.FILED_CUSTOMER_REPLY,
         reason=(f"filed under ticket {ticket.number} ({thread.how}) and forwarded to the support "
-                f"team; sender {sender}{reopened}"),
+                f"team{sender}{reopened}"),
+        matched_by=thread.how,
         ticket_id=ticket.id,
         ticket_number=ticket.number,
         document_kind=DocumentKind.CUSTOMER_EMAIL,

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from api.application.forward_text import (
+    NAME_LIMIT,
+    clean,
+    forward_from_name,
+    forward_subject,
+    headline,
+    sender_name,
+)
 from api.application.runtime_settings import Values
 from domain.decisions import Decision
 from domain.messages import OutgoingMail, QueuedMail, new_message_id
@@ -48,18 +56,21 @@ def acknowledgement(values: Values, view: MessageView, *, ticket_id: int, inboun
 
 def forward(values: Values, view: MessageView, decision: Decision, *, inbound_id: int,
             ticket_number: str | None, purpose_key: str) -> QueuedMail:
-    """The untouched original (attached at delivery), with the reason in the first lines."""
-    subject = view.subject or "(no subject)"
-    if ticket_number and ticket_number.lstrip("0") not in subject:
-        subject = f"[Ticket #{ticket_number}] {subject}"
-    lines = [f"Email Connector: {decision.outcome}", f"Reason: {decision.reason}"]
-    if ticket_number:
-        lines.append(f"Ticket: {ticket_number}")
+    """The untouched original (attached at delivery, with copies of the customer's files next
+    to it), the reason in words in the first lines (forward_text.py)."""
+    lines = [*headline(decision, view, ticket_number), ""]
+    if view.from_address:
+        lines += [f"Reply to this email to answer {sender_name(view)} directly.", ""]
+    lines += [f"Details: {decision.reason}",
+              f"Outcome: {decision.outcome} (inbound message {inbound_id})", ""]
     sender = view.from_address or "(no sender)"
-    lines += ["", f"From: {view.from_name} <{sender}>" if view.from_name else f"From: {sender}",
-              f"To: {', '.join(view.to)}", f"Subject: {view.subject}",
-              f"Inbound message: {inbound_id}",
-              "", "The original message is attached unchanged.", ""]
+    lines.append(f"From: {clean(view.from_name, NAME_LIMIT)} <{sender}>" if view.from_name
+                 else f"From: {sender}")
+    lines += [f"{label}: {', '.join(found)}" for label, found in (("To", view.to), ("Cc", view.cc))
+              if found]
+    lines += [f"Subject: {view.subject}", "",
+              "The original message is attached unchanged (original.eml); the customer's files "
+              "are attached next to it.", ""]
     # X-Loop keeps the loop marks the original carried: when two systems forward to each other
     # (our team address is another connector's public address), the mail comes back to us
     # with our own mark in it and is stopped (a second pass at most).
@@ -70,9 +81,17 @@ def forward(values: Values, view: MessageView, decision: Decision, *, inbound_id
         "X-Loop": ", ".join(loop_marks)[:900],
     }
     if view.from_address:
-        headers["Reply-To"] = view.from_address
-    mail = _mail(values, to=[values.support_team_address], subject=subject,
-                 body="\n".join(lines), hint="fwd", headers=headers)
+        headers["Reply-To"] = view.from_address  # our address stays in From (DMARC, SPF)
+    if ticket_number:
+        # Every forward about one ticket names the same (never sent) parent, so the team's
+        # mail client shows them as one thread (RFC 5322 §3.6.4).
+        thread = f"<ticket.{ticket_number}@{values.message_id_domain}>"
+        headers["In-Reply-To"] = thread
+        headers["References"] = thread
+    mail = _mail(values, to=[values.support_team_address], body="\n".join(lines),
+                 subject=forward_subject(values, decision.outcome, view.subject, ticket_number),
+                 hint=f"fwd.{ticket_number}" if ticket_number else "fwd", headers=headers)
+    mail = replace(mail, from_name=forward_from_name(values, view))
     return QueuedMail(OutboxKind.FORWARD, mail, purpose_key=purpose_key,
                       inbound_message_id=inbound_id,
                       ticket_id=int(ticket_number) if ticket_number else None,

@@ -40,6 +40,14 @@ def _template(value: str) -> None:
                          "use {number}, {subject} and {name}") from None
 
 
+def _tag(value: str) -> None:
+    try:
+        value.format(number="0000001")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(f"the tag has an unknown placeholder or a stray brace: {exc}; "
+                         "use {number}") from None
+
+
 def _s(name: str, annotation: Any, default: Any, doc: str, group: str = "service", **kw: Any
        ) -> SettingSpec:
     return SettingSpec(name, annotation, default, doc, group, **kw)
@@ -128,6 +136,15 @@ CORE: tuple[SettingSpec, ...] = (
        "team", runtime=True, check=email_address),
     _s("from_name", str, "Email Connector", "the display name of outgoing mail", "team",
        runtime=True),
+    # Forwards: the subject tag says what happened ("" for none); From reads "Bob via <from_name>".
+    _s("forward_tag_unrecognized", str, "[Unrecognized]", "subject tag of forwards from unknown "
+       "senders", "team", runtime=True, check=_tag),
+    _s("forward_tag_reply", str, "[Reply #{number}]", "subject tag of forwarded customer replies "
+       "({number})", "team", runtime=True, check=_tag),
+    _s("forward_tag_error", str, "[Error]", "subject tag of forwards a person must decide",
+       "team", runtime=True, check=_tag),
+    _s("forward_tag_automated", str, "[Automated]", "subject tag of automated mail forwarded by "
+       "a skip rule", "team", runtime=True, check=_tag),
 )
 
 
