@@ -38,6 +38,13 @@ def compose(mail: OutgoingMail, *, original: bytes | None = None, allow_8bit: bo
     """
     head = _headers(mail)
     text = _text_part(mail.body)
+    if mail.html is not None:  # RFC 2046 §5.1.4: the plain text first, the preferred last
+        alternative = f"=_ec_alt_{secrets.token_hex(16)}".encode()
+        text = b"".join([
+            b'Content-Type: multipart/alternative; boundary="', alternative, b'"\r\n\r\n',
+            b"--", alternative, b"\r\n", text, b"\r\n",
+            b"--", alternative, b"\r\n", _text_part(mail.html, "html"), b"\r\n",
+            b"--", alternative, b"--\r\n"])
     if original is None:
         return head + b"MIME-Version: 1.0\r\n" + text
     boundary = f"=_ec_{secrets.token_hex(16)}".encode()
@@ -79,7 +86,7 @@ def _encoded(value: str, name: str) -> str:
     return Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
 
 
-def _text_part(body: str) -> bytes:
+def _text_part(body: str, subtype: str = "plain") -> bytes:
     # 7bit only for ASCII in lines SMTP carries (998 octets); quoted-printable wraps them: an
     # acknowledgement quoting a 998-character subject was refused ("500 Line too long").
     data = _crlf(body.encode("utf-8"))
@@ -90,7 +97,7 @@ def _text_part(body: str) -> bytes:
             b"\r\n", binascii.b2a_qp(data.replace(b"\r\n", b"\n"), istext=True))
     if not payload.endswith(b"\r\n"):
         payload += b"\r\n"
-    return (b'Content-Type: text/plain; charset="utf-8"\r\n'
+    return (b"Content-Type: text/" + subtype.encode() + b'; charset="utf-8"\r\n'
             b"Content-Transfer-Encoding: " + cte + b"\r\n\r\n" + payload)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from api.application.acknowledgement_text import Templates, footer, render
 from api.application.forward_text import (
     NAME_LIMIT,
     clean,
@@ -20,6 +21,7 @@ from api.application.runtime_settings import Values
 from domain.decisions import Decision
 from domain.messages import OutgoingMail, QueuedMail, new_message_id
 from domain.model import MessageView, OutboxKind, format_ticket_number
+from domain.reply_reference import sign, subaddress
 from domain.xml_api import TransactionResult
 from domain.xml_model import shown
 
@@ -33,11 +35,18 @@ def _mail(values: Values, *, to: list[str], subject: str, body: str, hint: str,
                         headers=headers, from_name=values.from_name, bcc=bcc or [])
 
 
+def reference_for(values: Values, ticket_id: int | None) -> str | None:
+    """The signed reply reference of a ticket, when a key is configured (or generated)."""
+    key = values.reply_reference_key
+    return sign(ticket_id, str(key)) if key and ticket_id else None
+
+
 def acknowledgement(values: Values, view: MessageView, *, ticket_id: int, inbound_id: int,
                     purpose_key: str) -> QueuedMail:
     number = format_ticket_number(ticket_id)
-    fields = {"name": f" {view.from_name}" if view.from_name else "", "number": number,
-              "subject": view.subject or "(no subject)"}
+    reference = reference_for(values, ticket_id)
+    text = render(Templates.of(values), team=values.from_name, sender_name=view.from_name,
+                  subject=view.subject, number=number, reference=reference)
     headers = {
         "Auto-Submitted": "auto-replied",  # RFC 3834 §5: we are an automatic responder
         "X-Auto-Response-Suppress": "All",  # Exchange: do not answer us with an out-of-office
@@ -46,12 +55,12 @@ def acknowledgement(values: Values, view: MessageView, *, ticket_id: int, inboun
     if view.message_id:
         headers["In-Reply-To"] = f"<{view.message_id}>"
         headers["References"] = f"<{view.message_id}>"
-    body_fields = {**fields, "subject": view.subject or ""}
+    if reference and values.reply_subaddress:
+        headers["Reply-To"] = subaddress(values.public_address, reference)
     mail = _mail(values, to=[view.from_address or ""], hint="ack", headers=headers,
-                 subject=values.acknowledgement_subject.format(**fields),
-                 body=values.acknowledgement_body.format(**body_fields))
-    return QueuedMail(OutboxKind.ACKNOWLEDGEMENT, mail, purpose_key=purpose_key,
-                      inbound_message_id=inbound_id, ticket_id=ticket_id)
+                 subject=text.subject, body=text.body)
+    return QueuedMail(OutboxKind.ACKNOWLEDGEMENT, replace(mail, html=text.html),
+                      purpose_key=purpose_key, inbound_message_id=inbound_id, ticket_id=ticket_id)
 
 
 def forward(values: Values, view: MessageView, decision: Decision, *, inbound_id: int,
@@ -71,6 +80,9 @@ def forward(values: Values, view: MessageView, decision: Decision, *, inbound_id
     lines += [f"Subject: {view.subject}", "",
               "The original message is attached unchanged (original.eml); the customer's files "
               "are attached next to it.", ""]
+    reference = reference_for(values, int(ticket_number) if ticket_number else None)
+    if reference:  # quoted in a technician's answer, it threads the customer's reply to it
+        lines += [footer(reference), ""]
     # X-Loop keeps the loop marks the original carried: when two systems forward to each other
     # (our team address is another connector's public address), the mail comes back to us
     # with our own mark in it and is stopped (a second pass at most).
