@@ -16,6 +16,7 @@ from api.application.forward_text import NAME_LIMIT, clean
 from api.application.runtime_settings import Values
 from api.application.settings import ACK_PLACEHOLDERS
 from domain.errors import InvalidInput
+from domain.reply_reference import subaddress
 
 SUBJECT_LIMIT = 120  # characters of the sender's subject an acknowledgement quotes
 
@@ -66,3 +67,26 @@ def render(templates: Templates, *, team: str, sender_name: str, subject: str, n
             at = markup.lower().rfind("</body>")
             markup = markup[:at] + tag + markup[at:] if at >= 0 else markup + tag
     return AcknowledgementText(title, body, markup)
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgementPreview:
+    from_name: str
+    from_address: str
+    to: str
+    reply_to: str | None
+    subject: str
+    text: str
+    html: str | None
+
+
+def preview(values: Values, *, sender_name: str, sender_address: str, subject: str,
+            ticket_id: int, reference: str | None, templates: Templates) -> AcknowledgementPreview:
+    """The acknowledgement a sample sender would get, with the templates given (the settings'
+    own, or ones not saved yet): what the console and POST .../acknowledgement-preview show."""
+    text = render(templates, team=values.from_name, sender_name=sender_name, subject=subject,
+                  number=f"{ticket_id:07d}", reference=reference)
+    reply_to = subaddress(values.public_address, reference) \
+        if reference and values.reply_subaddress else None
+    return AcknowledgementPreview(values.from_name, values.effective_from_address, sender_address,
+                                  reply_to, text.subject, text.body, text.html)
