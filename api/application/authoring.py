@@ -64,7 +64,7 @@ def acknowledgement(values: Values, view: MessageView, *, ticket_id: int, inboun
 
 
 def forward(values: Values, view: MessageView, decision: Decision, *, inbound_id: int,
-            ticket_number: str | None, purpose_key: str) -> QueuedMail:
+            ticket_number: str | None, purpose_key: str, has_files: bool = False) -> QueuedMail:
     """The untouched original (attached at delivery, with copies of the customer's files next
     to it), the reason in words in the first lines (forward_text.py)."""
     lines = [*headline(decision, view, ticket_number), ""]
@@ -78,8 +78,8 @@ def forward(values: Values, view: MessageView, decision: Decision, *, inbound_id
     lines += [f"{label}: {', '.join(found)}" for label, found in (("To", view.to), ("Cc", view.cc))
               if found]
     lines += [f"Subject: {view.subject}", "",
-              "The original message is attached unchanged (original.eml); the customer's files "
-              "are attached next to it.", ""]
+              "The original message is attached unchanged (original.eml)"
+              + (", with copies of its files next to it." if has_files else "."), ""]
     reference = reference_for(values, int(ticket_number) if ticket_number else None)
     if reference:  # quoted in a technician's answer, it threads the customer's reply to it
         lines += [footer(reference), ""]

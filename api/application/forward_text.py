@@ -66,8 +66,7 @@ def headline(decision: Decision, view: MessageView, ticket_number: str | None) -
                     "and no ticket was opened."]
         return [f"{who} is not a known customer: the address matches no account, so no ticket "
                 "was opened.",
-                "Reply to answer them; to have their mail open tickets, add the address (or its "
-                "domain) to an account."]
+                "To have their mail open tickets, add the address (or its domain) to an account."]
     if outcome == Outcome.FORWARDED_ERROR:
         reason = decision.reason.removesuffix("; forwarded for a person to decide")
         return [f"This message from {who} needs a person to decide, so no ticket was opened: "

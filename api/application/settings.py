@@ -17,15 +17,14 @@ MiB = 1024 * 1024
 ACK_SUBJECT = "[Ticket #{number}] {subject}"
 ACK_BODY = """Hello{name},
 
-We have received your message "{subject}" and opened ticket {number} for it. Our team will
-get back to you as soon as possible.
+We have received your message "{subject}" and opened ticket {number} for it. Our team will get back to you as soon as possible.
 
-To add anything to this ticket, reply to this email and keep "[Ticket #{number}]" in the
-subject.
+To add anything to this ticket, reply to this email and keep "[Ticket #{number}]" in the subject.
 
 {team}
 (This message was sent automatically.)
 """
+# One line per paragraph: the reader's mail client wraps it (a quoted subject varies in length).
 ACK_PLACEHOLDERS = {"name": "", "number": "0000001", "subject": "", "team": ""}
 
 
