@@ -153,8 +153,9 @@ CORE: tuple[SettingSpec, ...] = (
        "({number})", "team", runtime=True, check=_tag),
     _s("forward_tag_error", str, "[Error]", "subject tag of forwards a person must decide",
        "team", runtime=True, check=_tag),
-    _s("forward_tag_automated", str, "[Automated]", "subject tag of automated mail forwarded by "
-       "a skip rule", "team", runtime=True, check=_tag),
+    # None by default: skipped alerts keep their subject, which the team's mail filters know.
+    _s("forward_tag_automated", str, "", "subject tag of automated mail forwarded by a skip "
+       "rule (none by default)", "team", runtime=True, check=_tag),
 )
 
 
