@@ -117,6 +117,7 @@ class OutgoingMail:
     headers: dict[str, str] = field(default_factory=dict)
     from_name: str = "Email Connector"
     bcc: list[str] = field(default_factory=list)
+    html: str | None = None  # an HTML alternative of the body (acknowledgements, when set)
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,11 @@ class Directory(Protocol):
         """True when we sent a message with this Message-ID."""
         ...
 
+    def ticket_correspondent(self, ticket_id: int, address: str) -> bool:
+        """True when `address` (lower-case) wrote a document filed on the ticket, or was sent
+        mail about it by us."""
+        ...
+
     def outbound_recipients(self, message_id: str) -> tuple[str, ...] | None:
         """The addresses (To and Bcc, lower-case) our outbound message with this Message-ID was
         sent to, or None when we sent no message with this Message-ID."""

@@ -58,7 +58,8 @@ class SqlOutbox:
             "kind": str(queued.kind), "purpose_key": queued.purpose_key,
             "mail_from": mail.mail_from, "to_addresses": list(mail.to),
             "bcc_addresses": list(mail.bcc), "recipient_key": sender_cap_key(mail.to[0]) if mail.to else None,
-            "subject": mail.subject, "body": mail.body, "headers": dict(mail.headers),
+            "subject": mail.subject, "body": mail.body, "html_body": mail.html,
+            "headers": dict(mail.headers),
             "from_name": mail.from_name, "message_id": mail.message_id,
             "attach_original": queued.attach_original,
             "inbound_message_id": queued.inbound_message_id, "ticket_id": queued.ticket_id,
@@ -101,11 +102,12 @@ class SqlOutbox:
             attempts=T.c.attempts + 1, lease_expires_at=now + timedelta(seconds=lease_seconds)))
         rows = session.execute(select(
             T.c.id, T.c.kind, T.c.mail_from, T.c.to_addresses, T.c.bcc_addresses, T.c.subject,
-            T.c.body, T.c.headers, T.c.message_id, T.c.from_name, T.c.attach_original,
+            T.c.body, T.c.html_body, T.c.headers, T.c.message_id, T.c.from_name, T.c.attach_original,
             T.c.inbound_message_id, T.c.attempts).where(T.c.id.in_(ids)).order_by(T.c.id)).all()
         return [DueMail(id=r.id, kind=r.kind, mail=OutgoingMail(
                     mail_from=r.mail_from, to=list(r.to_addresses or []), subject=r.subject,
-                    body=r.body, message_id=r.message_id, headers=dict(r.headers or {}),
+                    body=r.body, html=r.html_body, message_id=r.message_id,
+                    headers=dict(r.headers or {}),
                     from_name=r.from_name or "Email Connector",
                     bcc=list(r.bcc_addresses or [])),
                     attach_original=bool(r.attach_original),

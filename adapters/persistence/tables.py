@@ -176,6 +176,7 @@ class OutboundMessage(SQLModel, table=True):
     origin_key: str | None = None
     subject: str = Field(sa_type=Text)
     body: str = Field(default="", sa_type=Text)
+    html_body: str | None = Field(default=None, sa_type=Text)  # an HTML alternative, when set
     headers: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
     attach_original: bool = False
     message_id: str = Field(unique=True)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from api.application import authoring
+from api.application.acknowledgement_text import AcknowledgementPreview, Templates, preview
 from api.application.clock import utcnow
 from api.application.delivery import smtp_server
 from api.application.mailboxes import imap_server, pop3_server
@@ -72,6 +73,22 @@ def send_test_email(app: Services, *, to: str, sender: str | None) -> tuple[bool
         if mail.status == OutboxStatus.FAILED or utcnow() > deadline:
             return False, mail.last_error or "not sent yet"
         time.sleep(0.05)  # another worker has it: wait for its answer
+
+
+def acknowledgement_preview(app: Services, *, sender_name: str, sender_address: str,
+                            subject: str, ticket_id: int, subject_template: str | None = None,
+                            body_template: str | None = None, html_template: str | None = None
+                            ) -> AcknowledgementPreview:
+    """The acknowledgement as a sample sender would receive it, with the current templates or
+    with the ones given (to try them before saving); nothing is stored or sent."""
+    values = app.settings.current(max_age=0)
+    saved = Templates.of(values)
+    templates = Templates(subject_template if subject_template is not None else saved.subject,
+                          body_template if body_template is not None else saved.body,
+                          html_template if html_template is not None else saved.html)
+    return preview(values, sender_name=sender_name, sender_address=sender_address,
+                   subject=subject, ticket_id=ticket_id, templates=templates,
+                   reference=authoring.reference_for(values, ticket_id))
 
 
 def readiness(app: Services) -> dict[str, str]:

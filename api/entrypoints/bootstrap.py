@@ -25,7 +25,7 @@ from adapters.persistence.migrate import upgrade
 from adapters.persistence.storage import SqlStorage
 from adapters.xml.parse import MAX_BYTES, parse_transaction
 from adapters.xml.render import render_response
-from api.application.credentials import load_credentials
+from api.application.credentials import load_credentials, reply_reference_key
 from api.application.delivery import OutboxSender
 from api.application.ingest import IngestWriter
 from api.application.loops import BackgroundLoop
@@ -75,7 +75,9 @@ def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None)
     if settings.migrate_on_start:
         upgrade(db)
     storage = SqlStorage(db)
-    runtime = RuntimeSettings(SPECS, startup_values(settings, SPECS), storage)
+    startup = startup_values(settings, SPECS)
+    startup["reply_reference_key"] = reply_reference_key(settings)  # generated when unset
+    runtime = RuntimeSettings(SPECS, startup, storage)
     for warning in warnings(runtime.current().as_dict()):
         log.warning("not ready for real mail: %s", warning)
     metrics = Metrics()

@@ -58,7 +58,7 @@ class FakeInbox:
                 id=new_id, status=MessageStatus.DONE if original else MessageStatus.QUEUED,
                 outcome="duplicate" if original else None, reason=None, ticket_id=None,
                 source=item.delivery.source, envelope_from=item.delivery.envelope_from,
-                received_at=now, generation=0, token=None, attempts=0, error=None,
+                envelope_to=item.delivery.envelope_to, received_at=now, generation=0, token=None, attempts=0, error=None,
                 duplicate_of_id=original)
             if original:
                 results.append(Stored(new_id, "duplicate", original))
@@ -74,8 +74,8 @@ class FakeInbox:
         for m in self.s.inbound.values():
             if m.status == MessageStatus.QUEUED and len(claimed) < limit:
                 m.status, m.token, m.attempts = MessageStatus.PROCESSING, token, m.attempts + 1
-                claimed.append(Claimed(m.id, token, m.generation, m.source, m.envelope_from, (),
-                                       m.received_at))
+                claimed.append(Claimed(m.id, token, m.generation, m.source, m.envelope_from,
+                                       m.envelope_to, m.received_at))
         return claimed, []
 
     def release(self, claims: list[Claimed]) -> None:
