@@ -165,17 +165,20 @@ class ImapConnector:
         return client
 
     def _xoauth2(self, client: IMAPClient, server: MailboxServer) -> None:
-        """SASL XOAUTH2 (Google's and Microsoft's IMAP OAuth2 mechanism) with a cached token;
-        a refused token is dropped so that the next attempt asks the token service anew."""
-        assert server.oauth2 is not None
-        if self._tokens is None or not server.username:
+        """SASL XOAUTH2 (Google's and Microsoft's IMAP OAuth2 mechanism) with the cached
+        token; a refused one (revoked before its expiry) is dropped and a new one is tried
+        once, on the same connection (still not authenticated, RFC 9051 §6.2.2)."""
+        grant, tokens = server.oauth2, self._tokens
+        if grant is None or tokens is None or not server.username:
             raise OAuth2Error("XOAUTH2 needs a user name and a token service")
-        token = self._tokens.token(server.oauth2)
-        try:
-            client.oauth2_login(server.username, token)
-        except LoginError:
-            self._tokens.forget(server.oauth2)
-            raise
+        for attempt in (1, 2):
+            try:
+                client.oauth2_login(server.username, tokens.token(grant))
+                return
+            except LoginError:
+                tokens.forget(grant)
+                if attempt == 2:
+                    raise
 
 
 def _text(exc: BaseException) -> str:
