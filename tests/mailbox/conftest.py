@@ -34,7 +34,8 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
-# A refused login answers at once (default: after 2 s), so failure tests do not wait.
+# A refused login answers at once, so the tests' deliberate failures do not wait: no failure
+# delay (default 2 s) and no auth penalty (Dovecot's Authentication/Penalty: mode 0 turns it off).
 auth_failure_delay = 0
 log_path = {d}/dovecot.log
 default_internal_user = dovecot
@@ -48,6 +49,11 @@ passdb {{
 userdb {{
   driver = static
   args = uid=dovecot gid=dovecot home={d}/mail/%u
+}}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service imap-login {{
   inet_listener imap {{

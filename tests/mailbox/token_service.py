@@ -114,7 +114,9 @@ class TokenService:
         self._https.socket = context.wrap_socket(self._https.socket, server_side=True)
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         for server in (self._https, self._http):
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            # Dovecot keeps its connection open: a stop does not wait for it to close.
+            server.daemon_threads, server.block_on_close = True, False
+            threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def stop(self) -> None:
