@@ -171,7 +171,7 @@ def read_mailboxes_file(path: Path) -> list[MailboxServer]:
     entries = document.get("mailbox", []) if isinstance(document, dict) else document
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise ValueError(f"CONNECTOR_MAILBOXES_FILE {path}: expected a list of mailboxes")
-    return [_entry_server(entry, f"{path} mailbox {number}")
+    return [_entry_server(entry, f"CONNECTOR_MAILBOXES_FILE {path} mailbox {number}")
             for number, entry in enumerate(entries, start=1)]
 
 

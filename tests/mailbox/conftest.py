@@ -23,6 +23,7 @@ from imapclient import IMAPClient
 from tests.conftest import free_port
 
 USER, PASSWORD = "support@msp.example", "imap-test-secret"
+SECOND_USER = "sales@msp.example"  # a second mailbox, same password
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.access("/usr/sbin/dovecot",
                                                                         os.X_OK) else None)
 
@@ -120,13 +121,13 @@ class Dovecot:
         path = self.directory / "dovecot.log"
         return path.read_text()[-3000:] if path.exists() else ""
 
-    def client(self) -> IMAPClient:
+    def client(self, user: str | None = None) -> IMAPClient:
         client = IMAPClient("127.0.0.1", port=self.imap_port, ssl=False, timeout=30)
-        client.login(self.user, self.password)
+        client.login(user or self.user, self.password)
         return client
 
-    def append(self, *messages: bytes, folder: str = "INBOX") -> None:
-        client = self.client()
+    def append(self, *messages: bytes, folder: str = "INBOX", user: str | None = None) -> None:
+        client = self.client(user)
         try:
             if not client.folder_exists(folder):
                 client.create_folder(folder)
@@ -187,7 +188,8 @@ def running_dovecot(introspection_url: str | None = None) -> Iterator[Dovecot]:
     (directory / "mail").mkdir()
     (directory / "run").mkdir()
     shutil.chown(directory / "mail", "dovecot", "dovecot")
-    (directory / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+    (directory / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n"
+                                      f"{SECOND_USER}:{{PLAIN}}{PASSWORD}\n")
     server = Dovecot(directory, free_port(), free_port())
     config = CONFIG.format(d=directory, imap=server.imap_port, pop3=server.pop3_port)
     if introspection_url is not None:
