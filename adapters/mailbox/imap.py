@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from adapters.mailbox.oauth2 import OAuth2Error
+from adapters.mailbox.oauth2 import OAuth2Error, log_in_with_token
 from domain.messages import MailboxServer
 from domain.ports import AccessTokens
 
@@ -165,20 +165,12 @@ class ImapConnector:
         return client
 
     def _xoauth2(self, client: IMAPClient, server: MailboxServer) -> None:
-        """SASL XOAUTH2 (Google's and Microsoft's IMAP OAuth2 mechanism) with the cached
-        token; a refused one (revoked before its expiry) is dropped and a new one is tried
-        once, on the same connection (still not authenticated, RFC 9051 §6.2.2)."""
-        grant, tokens = server.oauth2, self._tokens
-        if grant is None or tokens is None or not server.username:
+        """SASL XOAUTH2, Google's and Microsoft's IMAP OAuth2 mechanism."""
+        grant, tokens, user = server.oauth2, self._tokens, server.username
+        if grant is None or tokens is None or not user:
             raise OAuth2Error("XOAUTH2 needs a user name and a token service")
-        for attempt in (1, 2):
-            try:
-                client.oauth2_login(server.username, tokens.token(grant))
-                return
-            except LoginError:
-                tokens.forget(grant)
-                if attempt == 2:
-                    raise
+        log_in_with_token(tokens, grant, lambda token: client.oauth2_login(user, token),
+                          LoginError)
 
 
 def _text(exc: BaseException) -> str:

@@ -175,6 +175,20 @@ class OAuth2Tokens:
         return str(answer["access_token"]), float(answer.get("expires_in") or 3600)
 
 
+def log_in_with_token(tokens: Any, grant: OAuth2Grant, log_in: Callable[[str], None],
+                      refused: type[BaseException] | tuple[type[BaseException], ...]) -> None:
+    """Log in with the cached token; a refused one (revoked before its expiry) is dropped and
+    a new one tried once, on the same connection (still unauthenticated after a refusal)."""
+    for attempt in (1, 2):
+        try:
+            log_in(tokens.token(grant))
+            return
+        except refused:
+            tokens.forget(grant)
+            if attempt == 2:
+                raise
+
+
 def _first_line(answer: dict[str, Any]) -> str:
     text = str(answer.get("error_description") or "").strip()
     return text.splitlines()[0][:300] if text else "no description"

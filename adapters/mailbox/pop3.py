@@ -13,7 +13,7 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from adapters.mailbox.oauth2 import OAuth2Error
+from adapters.mailbox.oauth2 import OAuth2Error, log_in_with_token
 from domain.messages import MailboxServer
 from domain.ports import AccessTokens
 
@@ -100,24 +100,19 @@ class Pop3Connector:
     def _xoauth2(self, client: poplib.POP3, server: MailboxServer) -> None:
         """AUTH XOAUTH2 with an initial response (RFC 5034 §4). A refused token is answered
         with a challenge holding the error (Google's XOAUTH2 protocol, like RFC 7628 §3.2.3
-        for OAUTHBEARER), to which the client sends an empty line and gets -ERR; the token is
-        then dropped and a new one tried once (the session is still in AUTHORIZATION)."""
-        grant, tokens = server.oauth2, self._tokens
-        if grant is None or tokens is None or not server.username:
+        for OAUTHBEARER), to which the client sends an empty line and gets -ERR."""
+        grant, tokens, user = server.oauth2, self._tokens, server.username
+        if grant is None or tokens is None or not user:
             raise OAuth2Error("XOAUTH2 needs a user name and a token service")
-        for attempt in (1, 2):
-            initial = base64.b64encode(f"user={server.username}\1auth=Bearer "
-                                       f"{tokens.token(grant)}\1\1".encode()).decode("ascii")
-            try:
-                answer = client._shortcmd(f"AUTH XOAUTH2 {initial}")  # noqa: SLF001 (no AUTH)
-                if answer.startswith(b"+OK"):
-                    return
+
+        def log_in(token: str) -> None:
+            initial = base64.b64encode(f"user={user}\1auth=Bearer {token}\1\1".encode())
+            answer = client._shortcmd(f"AUTH XOAUTH2 {initial.decode('ascii')}")  # noqa: SLF001
+            if not answer.startswith(b"+OK"):
                 client._shortcmd("")  # noqa: SLF001 (raises error_proto with the -ERR line)
                 raise poplib.error_proto(b"-ERR XOAUTH2 not accepted")
-            except poplib.error_proto:
-                tokens.forget(grant)
-                if attempt == 2:
-                    raise
+
+        log_in_with_token(tokens, grant, log_in, poplib.error_proto)
 
 
 def _close(client: poplib.POP3) -> None:

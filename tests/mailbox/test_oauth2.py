@@ -53,21 +53,27 @@ def oauth2_settings(protocol: str, tokens: TokenService, flow: str = "refresh_to
     return {f"{protocol}_{key}": value for key, value in values.items()}
 
 
-def connector(dovecot: Dovecot, tmp_path: Path, database_url: str, **settings: Any) -> Process:
-    values = dict(database_url=database_url, data_dir=tmp_path / "data", inline_worker=False,
+@pytest.fixture
+def connector(dovecot: Dovecot, tmp_path: Path, database_url: str) -> Iterator[Any]:
+    """Makes connector processes with these settings (stopped at the end)."""
+    made: list[Process] = []
+
+    def make(**settings: Any) -> Process:
+        made.append(build_process(Settings(_env_file=None, **base_settings(
+            dovecot, tmp_path, database_url), **settings)))
+        return made[-1]
+
+    yield make
+    for process in made:
+        process.stop()
+
+
+def base_settings(dovecot: Dovecot, tmp_path: Path, database_url: str) -> dict[str, Any]:
+    return dict(database_url=database_url, data_dir=tmp_path / "data", inline_worker=False,
                   api_keys="k", inbound_username="u", inbound_password="p",
                   imap_host="127.0.0.1", imap_port=dovecot.imap_port, imap_security="none",
                   imap_username=dovecot.user, pop3_host="127.0.0.1", pop3_port=dovecot.pop3_port,
-                  pop3_security="none", pop3_username=dovecot.user, **settings)
-    return build_process(Settings(_env_file=None, **values))
-
-
-@pytest.fixture
-def processes() -> Iterator[list[Process]]:
-    made: list[Process] = []
-    yield made
-    for process in made:
-        process.stop()
+                  pop3_security="none", pop3_username=dovecot.user)
 
 
 def take_imap(process: Process, tokens: OAuth2Tokens) -> int:
@@ -85,10 +91,9 @@ def mails(count: int, start: int = 0) -> list[bytes]:
 
 
 def test_the_imap_poller_logs_in_with_xoauth2_using_a_token_from_the_token_endpoint(
-        dovecot: Dovecot, tokens: TokenService, tmp_path: Path, database_url: str,
-        processes: list[Process]) -> None:
-    process = connector(dovecot, tmp_path, database_url, **oauth2_settings("imap", tokens))
-    processes.append(process)
+        dovecot: Dovecot, tokens: TokenService,
+        connector: Any) -> None:
+    process = connector(**oauth2_settings("imap", tokens))
     dovecot.append(*mails(2))
     assert take_imap(process, OAuth2Tokens()) == 2
     [(path, form)] = tokens.grants
@@ -99,10 +104,9 @@ def test_the_imap_poller_logs_in_with_xoauth2_using_a_token_from_the_token_endpo
 
 
 def test_a_token_is_renewed_five_minutes_before_it_expires_and_not_sooner(
-        dovecot: Dovecot, tokens: TokenService, tmp_path: Path, database_url: str,
-        processes: list[Process]) -> None:
-    process = connector(dovecot, tmp_path, database_url, **oauth2_settings("imap", tokens))
-    processes.append(process)
+        dovecot: Dovecot, tokens: TokenService,
+        connector: Any) -> None:
+    process = connector(**oauth2_settings("imap", tokens))
     now = [1_000_000.0]
     cache = OAuth2Tokens(clock=lambda: now[0])
     dovecot.append(*mails(1))
@@ -166,10 +170,9 @@ def test_a_revoked_token_is_replaced_and_a_revoked_grant_fails_clearly_in_check_
 
 
 def test_the_pop3_poller_logs_in_with_auth_xoauth2_and_a_refused_token_says_so(
-        dovecot: Dovecot, tokens: TokenService, tmp_path: Path, database_url: str,
-        processes: list[Process]) -> None:
-    process = connector(dovecot, tmp_path, database_url, **oauth2_settings("pop3", tokens))
-    processes.append(process)
+        dovecot: Dovecot, tokens: TokenService,
+        connector: Any) -> None:
+    process = connector(**oauth2_settings("pop3", tokens))
     dovecot.append(*mails(2))
     services = process.services
     server = pop3_server(services.settings.current(max_age=0))
@@ -192,12 +195,11 @@ def test_the_pop3_poller_logs_in_with_auth_xoauth2_and_a_refused_token_says_so(
 
 
 def test_microsoft_365_app_only_tokens_come_from_msal_and_log_in(
-        dovecot: Dovecot, tokens: TokenService, tmp_path: Path, database_url: str,
-        processes: list[Process]) -> None:
-    process = connector(dovecot, tmp_path, database_url, **oauth2_settings(
+        dovecot: Dovecot, tokens: TokenService,
+        connector: Any) -> None:
+    process = connector(**oauth2_settings(
         "imap", tokens, "microsoft_app", oauth2_tenant=TENANT, oauth2_token_url=tokens.base,
         oauth2_client_secret=tokens.client_secret, oauth2_refresh_token=None))
-    processes.append(process)
     dovecot.append(*mails(1))
     assert take_imap(process, OAuth2Tokens()) == 1
     [(path, form)] = tokens.grants  # msal found the token endpoint by OpenID discovery
@@ -208,24 +210,22 @@ def test_microsoft_365_app_only_tokens_come_from_msal_and_log_in(
 
 
 def test_a_wrong_microsoft_client_secret_is_named_in_the_check(
-        dovecot: Dovecot, tokens: TokenService, tmp_path: Path, database_url: str,
-        processes: list[Process]) -> None:
-    process = connector(dovecot, tmp_path, database_url, **oauth2_settings(
+        dovecot: Dovecot, tokens: TokenService,
+        connector: Any) -> None:
+    process = connector(**oauth2_settings(
         "imap", tokens, "microsoft_app", oauth2_tenant=TENANT, oauth2_token_url=tokens.base,
         oauth2_client_secret="wrong-secret"))
-    processes.append(process)
     server = imap_server(process.services.settings.current(max_age=0))
     ok, detail = ImapConnector(tokens=OAuth2Tokens()).check(server)  # type: ignore[arg-type]
     assert not ok and "invalid_client: AADSTS7000215" in detail and "wrong-secret" not in detail
 
 
 def test_microsoft_365_delegated_tokens_come_from_a_refresh_token_through_msal(
-        dovecot: Dovecot, tokens: TokenService, tmp_path: Path, database_url: str,
-        processes: list[Process]) -> None:
-    process = connector(dovecot, tmp_path, database_url, **oauth2_settings(
+        dovecot: Dovecot, tokens: TokenService,
+        connector: Any) -> None:
+    process = connector(**oauth2_settings(
         "imap", tokens, "microsoft_refresh_token", oauth2_tenant=TENANT,
         oauth2_token_url=tokens.base))
-    processes.append(process)
     dovecot.append(*mails(1))
     assert take_imap(process, OAuth2Tokens()) == 1
     [(path, form)] = tokens.grants
@@ -235,12 +235,11 @@ def test_microsoft_365_delegated_tokens_come_from_a_refresh_token_through_msal(
 
 
 def test_gmail_tokens_come_from_google_auth_with_a_refresh_token(
-        dovecot: Dovecot, tokens: TokenService, tmp_path: Path, database_url: str,
-        processes: list[Process]) -> None:
-    process = connector(dovecot, tmp_path, database_url, **oauth2_settings(
+        dovecot: Dovecot, tokens: TokenService,
+        connector: Any) -> None:
+    process = connector(**oauth2_settings(
         "imap", tokens, "google_refresh_token", oauth2_token_url=f"{tokens.base}/google/token",
         oauth2_client_secret=tokens.client_secret))
-    processes.append(process)
     dovecot.append(*mails(1))
     assert take_imap(process, OAuth2Tokens()) == 1
     [(path, form)] = tokens.grants
@@ -249,13 +248,12 @@ def test_gmail_tokens_come_from_google_auth_with_a_refresh_token(
 
 
 def test_a_google_service_account_acts_as_the_mailbox_user(
-        dovecot: Dovecot, tokens: TokenService, tmp_path: Path, database_url: str,
-        processes: list[Process]) -> None:
+        dovecot: Dovecot, tokens: TokenService,
+        connector: Any) -> None:
     key_file = tokens.service_account_file()
-    process = connector(dovecot, tmp_path, database_url, **oauth2_settings(
+    process = connector(**oauth2_settings(
         "imap", tokens, "google_service_account", oauth2_service_account_file=str(key_file),
         oauth2_token_url=None, oauth2_refresh_token=None))
-    processes.append(process)
     dovecot.append(*mails(1))
     assert take_imap(process, OAuth2Tokens()) == 1
     [(path, form)] = tokens.grants  # its signed assertion was checked: sub is the mailbox
