@@ -134,8 +134,9 @@ def mailbox_servers(values: Values, protocol: str) -> list[MailboxServer]:
     servers = [first] if first is not None else []
     for server in file_servers(values.mailboxes_file, protocol):
         if any(other.name == server.name for other in servers):
-            raise ValueError(f"CONNECTOR_MAILBOXES_FILE: two {protocol} mailboxes are named "
-                             f"{server.name!r}: give one of them a \"name\"")
+            raise ValueError(f"CONNECTOR_MAILBOXES_FILE: the {protocol} mailbox of the "
+                             f"settings is named {server.name!r} too: give the file's a "
+                             "\"name\"")
         servers.append(server)
     return servers
 
@@ -171,8 +172,13 @@ def read_mailboxes_file(path: Path) -> list[MailboxServer]:
     entries = document.get("mailbox", []) if isinstance(document, dict) else document
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise ValueError(f"CONNECTOR_MAILBOXES_FILE {path}: expected a list of mailboxes")
-    return [_entry_server(entry, f"CONNECTOR_MAILBOXES_FILE {path} mailbox {number}")
-            for number, entry in enumerate(entries, start=1)]
+    servers = [_entry_server(entry, f"CONNECTOR_MAILBOXES_FILE {path} mailbox {number}")
+               for number, entry in enumerate(entries, start=1)]
+    names = [(server.protocol, server.name) for server in servers]
+    for protocol, name in {key for key in names if names.count(key) > 1}:
+        raise ValueError(f"CONNECTOR_MAILBOXES_FILE {path}: two {protocol} mailboxes are "
+                         f"named {name!r}: give one of them a \"name\"")
+    return servers
 
 
 def _entry_server(entry: dict[str, Any], where: str) -> MailboxServer:

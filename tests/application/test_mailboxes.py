@@ -76,7 +76,9 @@ def test_the_file_may_be_a_json_list(tmp_path: Path) -> None:
     ('host = "h"\nsecurity = "ssl"', "security:"),
     ('protocol = "smtp"\nhost = "h"', "protocol must be imap or pop3"),
     ('username = "u"', "no host"),
-    ('host = "h"\nname = "support@msp.example"', "two imap mailboxes are named"),
+    ('host = "h"\nname = "support@msp.example"', "is named 'support@msp.example' too"),
+    ('host = "h"\nname = "a"\n[[mailbox]]\nhost = "g"\nname = "a"', "two imap mailboxes are "
+     "named 'a'"),
 ])
 def test_a_wrong_entry_is_refused_saying_which_and_why(tmp_path: Path, entry: str,
                                                        says: str) -> None:
@@ -135,8 +137,8 @@ def test_one_process_polls_every_mailbox_in_a_loop_of_its_own(tmp_path: Path) ->
             if len(pollers.loops()) == 1:
                 break
             threading.Event().wait(0.01)
+        assert sales not in pollers.loops()
         assert [loop.server().name for loop in pollers.loops()] == [  # type: ignore[union-attr]
             "support@msp.example"]
     finally:
         pollers.stop()
-    assert all(loop.stopping for loop in [sales])
