@@ -5,6 +5,8 @@ Microsoft 365, google-auth for Gmail, a plain RFC 6749 refresh grant otherwise).
 
 from __future__ import annotations
 
+import base64
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,11 +93,15 @@ def mails(count: int, start: int = 0) -> list[bytes]:
 
 
 def test_the_imap_poller_logs_in_with_xoauth2_using_a_token_from_the_token_endpoint(
-        dovecot: Dovecot, tokens: TokenService,
-        connector: Any) -> None:
+        dovecot: Dovecot, tokens: TokenService, connector: Any,
+        caplog: pytest.LogCaptureFixture) -> None:
     process = connector(**oauth2_settings("imap", tokens))
     dovecot.append(*mails(2))
-    assert take_imap(process, OAuth2Tokens()) == 2
+    with caplog.at_level(logging.DEBUG):  # every library's debug lines too
+        assert take_imap(process, OAuth2Tokens()) == 2
+    sasl = base64.b64encode(f"user={USER}\1auth=Bearer access-1\1\1".encode()).decode()
+    assert caplog.records and not any(
+        secret in caplog.text for secret in ("access-1", "refresh-1", sasl))
     [(path, form)] = tokens.grants
     assert path == "/generic/token" and form["grant_type"] == "refresh_token"
     assert form["refresh_token"] == "refresh-1" and form["client_id"] == "connector-app"
