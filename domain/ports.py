@@ -14,6 +14,7 @@ from domain.messages import (
     MailboxHealth,
     MailboxPosition,
     MailboxServer,
+    OAuth2Grant,
     Origin,
     OutgoingMail,
     PreparedDelivery,
@@ -301,3 +302,15 @@ class Pop3Client(Protocol):
 class Pop3Connector(Protocol):
     def connect(self, server: MailboxServer) -> AbstractContextManager[Pop3Client]: ...
     def check(self, server: MailboxServer) -> tuple[bool, str]: ...
+
+
+class AccessTokens(Protocol):
+    """OAuth2 access tokens for XOAUTH2 logins, cached and renewed before they expire."""
+
+    def token(self, grant: OAuth2Grant) -> str:
+        """A valid access token (raises with the token service's reason when there is none)."""
+        ...
+
+    def forget(self, grant: OAuth2Grant) -> None:
+        """Drop the cached token: the server refused it (revoked before its expiry)."""
+        ...
