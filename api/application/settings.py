@@ -85,7 +85,9 @@ CORE: tuple[SettingSpec, ...] = (
        "outgoing", runtime=True),
     _s("smtp_username", str | None, None, "SMTP user", "outgoing", runtime=True),
     _s("smtp_password", str | None, None, "SMTP password", "outgoing", runtime=True, secret=True),
-    _s("smtp_connections", int, 4, "SMTP connections the outbox uses side by side (one mail "
+    # Exchange Online's SMTP submission takes at most 3 connections per mailbox at once (432
+    # 4.3.2 beyond that: Microsoft's "concurrent connection throttling" page): 3 by default.
+    _s("smtp_connections", int, 3, "SMTP connections the outbox uses side by side (one mail "
        "each; their hand-overs share one commit)", "outgoing", runtime=True, minimum=1,
        maximum=16),
     _s("smtp_timeout_seconds", float, 30.0, "SMTP timeout", "outgoing", runtime=True,
