@@ -68,8 +68,12 @@ class SmtpConnection:
             code, reply = client.getreply()
             if code != 354:
                 raise _refused(code, reply, "DATA refused")
-            text = _LEADING_DOT.sub(b"..", data)  # RFC 5321 §4.5.2 transparency
-            client.send(text if text.endswith(b"\r\n") else text + b"\r\n")
+            # RFC 5321 §4.5.2 transparency. Sent as is when no line starts with a dot, and the
+            # line end apart: a large forward is not copied twice more on its way out.
+            text = _LEADING_DOT.sub(b"..", data) if _needs_dots(data) else data
+            client.send(text)
+            if not text.endswith(b"\r\n"):
+                client.send(b"\r\n")
         except SendFailed:
             _reset(client)
             raise
@@ -77,6 +81,10 @@ class SmtpConnection:
             raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False,
                              connection_lost=_lost(exc)) from exc
         return PendingSmtpMail(client, sorted(refused))
+
+
+def _needs_dots(data: bytes) -> bool:
+    return data.startswith(b".") or b"\n." in data
 
 
 class PendingSmtpMail:
