@@ -145,3 +145,8 @@ def test_a_message_is_found_by_sender_and_reprocessed(page: Any, console: Consol
     wait_until(lambda: page.reload() and "forwarded_unrecognized" in page.locator(
         "main").inner_text(), timeout=20)
     page.screenshots.take("reprocessed")
+    page.goto("/admin")
+    day = page.locator("figure", has_text="Last 24 hours")
+    assert day.locator("tr", has_text="forwarded_unrecognized").locator("td.num").inner_text() != "0"
+    assert page.locator("table", has_text="Last message").get_by_role("link", name="raw").is_visible()
+    page.screenshots.take("overview-with-mail")
