@@ -194,8 +194,9 @@ def test_the_inbound_messages_filters_and_an_unknown_one_is_422(client: TestClie
     response = client.get("/api/v1/inbound-messages", params={"senderr": "alice"},
                           headers=api.headers)
     assert response.status_code == 422 and "senderr" in response.json()["detail"]
-    assert client.get("/api/v1/inbound-messages", params={"ticket": "abc"},
-                      headers=api.headers).status_code == 422
+    for wrong in ({"ticket": "abc"}, {"received_to": "0"}, {"received_from": "2026-13-45"}):
+        assert client.get("/api/v1/inbound-messages", params=wrong,
+                          headers=api.headers).status_code == 422, wrong
 
 
 def test_failed_mail_is_retried_from_the_outbox(client: TestClient, smtp: SmtpSink) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BeforeValidator
 
 from api.application import processing_log
 from api.http.deps import ServicesDep
@@ -45,6 +47,16 @@ def _known_filters(request: Request) -> None:
                            f"{', '.join(sorted(INBOUND_FILTERS))}")
 
 
+def _iso_date(value: Any) -> Any:
+    """Only an ISO 8601 date or date-time: pydantic would also read a number as a Unix time."""
+    if isinstance(value, str) and not re.match(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("an ISO 8601 date or date-time is expected, e.g. 2026-01-31T08:00:00Z")
+    return value
+
+
+IsoMoment = Annotated[datetime | None, BeforeValidator(_iso_date)]
+
+
 def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc) if moment and moment.tzinfo is None else moment
 
@@ -62,9 +74,9 @@ def list_inbound(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
                      max_length=500, description="part of the subject")] = None,
                  ticket: Annotated[str | None, Query(
                      pattern=r"^#?\d{1,10}$", description="the ticket number it was filed under")] = None,
-                 received_from: Annotated[datetime | None, Query(
+                 received_from: Annotated[IsoMoment, Query(
                      description="received at or after (UTC unless the time says)")] = None,
-                 received_to: Annotated[datetime | None, Query(
+                 received_to: Annotated[IsoMoment, Query(
                      description="received before (UTC unless the time says)")] = None,
                  ) -> dict[str, object]:
     """The processing log, newest first: every message received, its outcome and why.
