@@ -223,3 +223,38 @@ def test_docs_render_from_the_package_and_the_root_leads_to_the_console(
     asset = re.search(r'src="([^"]*swagger-ui-bundle\.js)"', docs).group(1)  # type: ignore[union-attr]
     assert client.get(asset).status_code == 200
     assert client.get("/", follow_redirects=False).headers["location"] == "/admin"
+
+
+def test_the_preview_shows_edited_templates_without_saving_them(client: TestClient) -> None:
+    sign_in(client)
+    api = Api(client)
+    page = client.get("/admin/setup/processing")
+    form = {"csrf_token": csrf(page.text), "section": "processing",
+            "acknowledgement_subject": "We got it: {subject} [#{number}]",
+            "acknowledgement_body": "Hi{name}, ticket {number}.", "acknowledgements_per_hour": "5",
+            "forwards_per_sender_per_hour": "30", "undeliverable_days": "30",
+            "xml_api_unauthenticated_responses": "sender", "xml_api_password": "never-shown"}
+    shown = client.post("/admin/setup/processing/preview", data=form).text
+    assert "We got it: Printer offline [#0000123]" in shown and "Hi Bob Jones, ticket 0000123." in shown
+    assert "not saved yet" in shown and "never-shown" not in shown
+    assert api.get("/api/v1/connector")["acknowledgement_subject"] == "[Ticket #{number}] {subject}"
+    assert api.get("/api/v1/connector")["secrets_set"]["xml_api_password"] is False
+    broken = client.post("/admin/setup/processing/preview",
+                         data={**form, "acknowledgement_subject": "{nope}"}).text
+    assert "unknown placeholder" in broken
+
+
+def test_an_attachment_of_a_message_is_a_download(client: TestClient) -> None:
+    sign_in(client)
+    api = Api(client)
+    api.account("Acme", email="acme.example")
+    message = api.deliver(make_email(attachments=[("report.html", "text/html",
+                                                   b"<script>alert(1)</script>")]))
+    detail = client.get(f"/admin/log/{message['id']}").text
+    link = re.search(r'href="(/admin/attachments/\d+)"', detail)
+    assert link and "report.html" in detail
+    download = client.get(link.group(1))
+    assert download.content == b"<script>alert(1)</script>"
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert download.headers["content-security-policy"] == "sandbox"
+    assert client.get("/admin/attachments/999999").status_code == 404

@@ -86,6 +86,14 @@ def test_outgoing_mail_is_set_up_and_both_checks_pass(page: Any, console: Consol
     assert console.smtp.to("tina@msp.example"), "the SMTP server did not get the test email"
 
 
+def test_a_subject_is_tried_while_typing(page: Any) -> None:
+    sign_in(page)
+    page.goto("/admin/setup/processing")
+    page.get_by_label("Subject", exact=True).fill("Re: [Ticket #0000077] Backup failed")
+    assert page.locator("#try-result").inner_text() == "Ticket number found: 0000077"
+    page.screenshots.take("try-subject")
+
+
 def test_processing_is_switched_off_and_on(page: Any) -> None:
     sign_in(page)
     page.get_by_role("button", name="Turn processing off").click()
@@ -128,7 +136,7 @@ def test_a_message_is_found_by_sender_and_reprocessed(page: Any, console: Consol
     sign_in(page)
 
     def processed() -> bool:
-        page.goto(f"/admin/log?sender=walter%40unknown")
+        page.goto("/admin/log?sender=walter%40unknown")
         return page.locator("#log tbody tr", has_text="forwarded_unrecognized").count() == 1
 
     wait_until(processed, timeout=20)

@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.application import processing_log
+from api.application import processing_log, records
 from api.http.console.web import CheckedForm, ConsoleRefusal, SignedIn, redirect, render, services
+from api.http.routes.tickets import attachment_download
 from domain.errors import Conflict, NotFound
 from domain.messages import InboundFilter
 from domain.model import MAX_ID, MessageStatus, Outcome, format_ticket_number
@@ -105,6 +106,17 @@ def raw(request: Request, message_id: int, session: SignedIn) -> Response:
     return Response(data, media_type="message/rfc822", headers={
         "Content-Disposition": f'attachment; filename="{message_id}.eml"',
         "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/attachments/{attachment_id}")
+def attachment(request: Request, attachment_id: int, session: SignedIn) -> Response:
+    try:
+        if not 0 < attachment_id <= MAX_ID:
+            raise NotFound(f"attachment {attachment_id} not found")
+        found = records.get_record(services(request), kind="attachment", record_id=attachment_id)
+    except NotFound as exc:
+        raise ConsoleRefusal(404, str(exc)) from None
+    return attachment_download(found)
 
 
 @router.post("/log/{message_id}/reprocess")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.application import connector, console
+from api.application.runtime_settings import Values
 from api.http.console.forms import Section, changes, inputs
 from api.http.console.web import (
     CheckedForm,
@@ -78,11 +79,9 @@ def setup_router(specs: Sequence[SettingSpec], providers: Sequence[Any]) -> APIR
             raise ConsoleRefusal(404, f"no setup page {name!r}")
         return pages[name]
 
-    @router.get("/{name}")
-    def setup_page(request: Request, name: str, session: SignedIn, try_subject: str = "",
-                   pattern: str = "") -> Response:
+    def show(request: Request, name: str, values: Any, *, try_subject: str = "",
+             pattern: str = "", previewing: bool = False) -> Response:
         page, app = page_of(name), services(request)
-        values = app.settings.current(max_age=0)
         context: dict[str, Any] = {"name": name, "title": page["title"], "forms": [
             (s, inputs(s, values)) for s in page["sections"]]}
         if name == "incoming":
@@ -94,7 +93,7 @@ def setup_router(specs: Sequence[SettingSpec], providers: Sequence[Any]) -> APIR
             context["raw_url"] = base + "/inbound/raw"
             context["inbound_user"] = user
         if name == "processing":
-            context["preview"] = _preview(values)
+            context["preview"], context["previewing"] = _preview(values), previewing
             context["try_subject"], context["pattern"] = try_subject, pattern
             if try_subject:
                 try:
@@ -105,6 +104,23 @@ def setup_router(specs: Sequence[SettingSpec], providers: Sequence[Any]) -> APIR
         if name == "outgoing":
             context["test_to"] = values.support_team_address
         return render(request, "setup.html", **context)
+
+    @router.get("/{name}")
+    def setup_page(request: Request, name: str, session: SignedIn, try_subject: str = "",
+                   pattern: str = "") -> Response:
+        values = services(request).settings.current(max_age=0)
+        return show(request, name, values, try_subject=try_subject.strip(),
+                    pattern=pattern.strip())
+
+    @router.post("/processing/preview")
+    def preview(request: Request, session: SignedIn, form: CheckedForm) -> Response:
+        """The page with the form's values, unsaved: the preview shows the edited templates."""
+        current = services(request).settings.current(max_age=0)
+        [section] = page_of("processing")["sections"]
+        edited = {k: v for k, v in changes(section.specs, form).items()
+                  if not section_spec(section, k).secret}
+        return show(request, "processing", Values({**current.as_dict(), **edited}),
+                    previewing=True)
 
     @router.post("/{name}")
     def save(request: Request, name: str, session: SignedIn, form: CheckedForm) -> Response:
@@ -143,6 +159,10 @@ def setup_router(specs: Sequence[SettingSpec], providers: Sequence[Any]) -> APIR
         return _checked(request, "incoming", "POP3 connection", ok, detail)
 
     return router
+
+
+def section_spec(section: Section, name: str) -> SettingSpec:
+    return next(s for s in section.specs if s.name == name)
 
 
 def _checked(request: Request, page: str, what: str, ok: bool, detail: str) -> Response:

@@ -17,3 +17,21 @@ document.addEventListener("click", async (event) => {
 document.addEventListener("focusin", (event) => {
   if (event.target.matches(".copy-row input[readonly]")) event.target.select();
 });
+
+// "Try a subject" answers while typing: the same page is asked (GET, no side effects) and its
+// answer replaces this one's. Without the script the form's button does the same.
+const tryForm = document.getElementById("try-form");
+if (tryForm) {
+  let timer = null;
+  tryForm.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const query = new URLSearchParams(new FormData(tryForm));
+      const response = await fetch(`${tryForm.getAttribute("action").split("#")[0]}?${query}`);
+      if (!response.ok) return;
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const answer = page.getElementById("try-output");
+      if (answer) document.getElementById("try-output").replaceChildren(...answer.childNodes);
+    }, 300);
+  });
+}
