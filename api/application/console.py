@@ -86,3 +86,25 @@ def try_subject(values: Values, *, subject: str, pattern: str | None = None) -> 
     except (ValueError, re.error) as exc:
         raise InvalidInput(f"ticket subject pattern: {exc}") from None
     return [format_ticket_number(n) for n in ticket_numbers_in_subject(subject, compiled)]
+
+
+# The processing order (SPEC §2, domain/decide.py), and which step gives each outcome.
+STEPS = ("duplicate check, at receipt", "guards: our own mail, mail loops, bounces",
+         "automation rules", "XML API", "threading: a ticket number in the subject, or a reply "
+         "to our mail", "sender matching: the address, then the domain",
+         "forward as unrecognized")
+DECIDED_BY = {"duplicate": 0, "ignored_loop": 1, "bounce": 1, "automated_ticket": 2,
+              "automated_skipped": 2, "xml_processed": 3, "xml_rejected": 3,
+              "filed_customer_reply": 4, "filed_employee_reply": 4, "ticket_created": 5,
+              "forwarded_unrecognized": 6}
+
+
+def decision_steps(outcome: str | None, reason: str | None) -> list[tuple[str, str]]:
+    """Each processing step and what it did for this message: passed, decided, not reached."""
+    step = DECIDED_BY.get(outcome or "")
+    if outcome == "forwarded_error":  # an account rule matching several accounts, or a domain
+        step = 2 if "account rule" in (reason or "") else 5  # that several accounts claim
+    if step is None:
+        return [(name, "not reached") for name in STEPS]
+    return [(name, "passed" if i < step else "decided" if i == step else "not reached")
+            for i, name in enumerate(STEPS)]

@@ -169,6 +169,9 @@ def test_the_log_finds_a_message_by_sender_and_shows_its_decision(client: TestCl
     assert "Quote please" in page and "Something else" not in page
     detail = client.get(f"/admin/log/{first['id']}").text
     assert first["reason"] in detail and "Mail it caused" in detail and "forward" in detail
+    steps = re.findall(r'<li class="step-([a-z-]+)"><span>([^<]+)</span>', detail)
+    assert steps[-1] == ("decided", "forward as unrecognized")
+    assert {state for state, _ in steps[:-1]} == {"passed"}
     raw = client.get(f"/admin/log/{first['id']}/raw")
     assert raw.headers["content-type"] == "message/rfc822" and b"Quote please" in raw.content
 
@@ -258,3 +261,13 @@ def test_an_attachment_of_a_message_is_a_download(client: TestClient) -> None:
     assert download.headers["content-disposition"].startswith("attachment;")
     assert download.headers["content-security-policy"] == "sandbox"
     assert client.get("/admin/attachments/999999").status_code == 404
+
+
+def test_a_console_address_with_a_wrong_part_is_a_page_and_the_api_stays_json(
+        client: TestClient) -> None:
+    sign_in(client)
+    page = client.get("/admin/log/not-a-number")
+    assert page.status_code == 404 and "No such page" in page.text
+    assert client.get("/admin/log/999999").status_code == 404
+    api = client.get("/api/v1/inbound-messages/not-a-number", headers=Api(client).headers)
+    assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["path", "message_id"]

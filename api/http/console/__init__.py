@@ -8,6 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -31,6 +33,14 @@ def install(app: FastAPI, *, specs: Sequence[SettingSpec], providers: Sequence[A
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse(f"/admin/sign-in?next={quote(exc.path)}", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        """A console URL with a wrong part (/admin/log/abc) is a page too; the API's stay JSON."""
+        if not request.url.path.startswith("/admin/"):
+            return await request_validation_exception_handler(request, exc)
+        return render(request, "error.html", status=404, error="No such page (a part of the "
+                      "address is not valid).")
 
     @app.exception_handler(ConsoleRefusal)
     async def _refused(request: Request, exc: ConsoleRefusal) -> Response:

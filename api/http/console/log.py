@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.application import processing_log, records
+from api.application import console, processing_log, records
 from api.http.console.web import CheckedForm, ConsoleRefusal, SignedIn, redirect, render, services
 from api.http.routes.tickets import attachment_download
 from domain.errors import Conflict, NotFound
@@ -92,6 +92,7 @@ def message_page(request: Request, message_id: int, session: SignedIn) -> Respon
     except NotFound as exc:
         raise ConsoleRefusal(404, str(exc)) from None
     return render(request, "message.html", m=message, documents=documents, mails=mails,
+                  steps=console.decision_steps(message.outcome, message.reason),
                   ticket_number=format_ticket_number,
                   can_reprocess=message.status == MessageStatus.FAILED or (
                       message.status == MessageStatus.DONE and message.outcome not in FILED))
