@@ -14,6 +14,7 @@ from api.http.console.web import (
     render,
     set_session_cookie,
 )
+from api.http.errors import status_for
 from domain.errors import TooManyAttempts, Unauthorized
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -37,12 +38,9 @@ def sign_in(request: Request, form: CheckedForm) -> Response:
     try:
         cookie = admin(request).sign_in(username, password if isinstance(password, str) else "",
                                         client=client)
-    except TooManyAttempts as exc:
-        return render(request, "sign_in.html", status=429, error=str(exc), next=target,
-                      username=username)
-    except Unauthorized as exc:
-        return render(request, "sign_in.html", status=401, error=str(exc), next=target,
-                      username=username)
+    except (TooManyAttempts, Unauthorized) as exc:  # 429, 401: the one error table's
+        return render(request, "sign_in.html", status=status_for(exc), error=str(exc),
+                      next=target, username=username)
     response = redirect(request, target)
     set_session_cookie(request, response, cookie)  # a new nonce: no session fixation
     return response
