@@ -3,8 +3,9 @@
 One account: CONNECTOR_ADMIN_USERNAME / _PASSWORD, else a password generated on first start,
 printed once, and only its Argon2 hash kept (data directory, `admin-password.argon2`, 0600).
 Sessions are signed cookies (itsdangerous, a key from CONNECTOR_ADMIN_SESSION_KEY or generated
-into the data directory), so no table and no server-side state is needed; each carries a random
-nonce, and the CSRF token of a form is an HMAC of that nonce. Failed sign-ins are counted in
+into the data directory), so no table is needed; each carries a random nonce, and the CSRF token
+of a form is an HMAC of that nonce. Signing out removes the cookie and refuses its nonce in this
+process until it would have expired (another web process accepts a copied cookie until then). Failed sign-ins are counted in
 memory, per user name and per client address, in each web process.
 """
 
@@ -79,6 +80,7 @@ class AdminConsole:
         self._serializer = URLSafeTimedSerializer(key, salt="email-connector-console")
         self.limiter = limiter or SignInLimiter()
         self._lock = threading.Lock()
+        self._signed_out: dict[str, float] = {}  # nonce -> when its cookie expires anyway
 
     def _known_hash(self) -> str:
         with self._lock:  # an environment password is hashed at its first use, not at start-up
@@ -109,6 +111,15 @@ class AdminConsole:
         session = ConsoleSession(secrets.token_urlsafe(16))
         return session, self.issue(session)
 
+    def sign_out(self, session: ConsoleSession | None) -> None:
+        """Refuse this session's cookie from now on (in this process; elsewhere it expires)."""
+        if session is None:
+            return
+        now = time.time()
+        with self._lock:
+            self._signed_out = {n: t for n, t in self._signed_out.items() if t > now}
+            self._signed_out[session.nonce] = now + SESSION_SECONDS
+
     def session(self, cookie: str | None) -> ConsoleSession | None:
         if not cookie:
             return None
@@ -121,6 +132,8 @@ class AdminConsole:
         username = data.get("u")
         if username is not None and username != self.username:
             return None  # the account was renamed since
+        if data["n"] in self._signed_out:
+            return None
         return ConsoleSession(data["n"], username)
 
     def csrf_token(self, session: ConsoleSession) -> str:

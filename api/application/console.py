@@ -66,6 +66,14 @@ def overview(app: Services) -> Overview:
     return figures
 
 
+def mail_sources(app: Services) -> tuple[dict[str, datetime], dict[str, Any]]:
+    """Each source's last message (provider name, raw, imap:<user>, ...) and each provider's
+    refused requests in this process (count, last reason and time)."""
+    with app.storage.reading() as uow:
+        sources = uow.inbox.sources()
+    return sources, dict(app.metrics.refusals)
+
+
 def preview_acknowledgement(values: Values, *, subject_template: str, body_template: str,
                             name: str = "Bob Jones", subject: str = "Printer offline"
                             ) -> tuple[str, str]:

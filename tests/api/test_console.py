@@ -100,11 +100,14 @@ def test_a_post_without_the_sessions_csrf_token_is_refused(client: TestClient) -
                                                "password": ADMIN[1]}).status_code == 403
 
 
-def test_signing_out_ends_the_session(client: TestClient) -> None:
+def test_signing_out_ends_the_session_even_for_a_copy_of_its_cookie(client: TestClient) -> None:
     sign_in(client)
+    copied = client.cookies.get("ec_console")
     token = csrf(client.get("/admin").text)
     response = client.post("/admin/sign-out", data={"csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303
+    assert client.get("/admin", follow_redirects=False).status_code == 303
+    client.cookies.set("ec_console", copied, path="/admin")
     assert client.get("/admin", follow_redirects=False).status_code == 303
 
 
@@ -271,3 +274,15 @@ def test_a_console_address_with_a_wrong_part_is_a_page_and_the_api_stays_json(
     assert client.get("/admin/log/999999").status_code == 404
     api = client.get("/api/v1/inbound-messages/not-a-number", headers=Api(client).headers)
     assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["path", "message_id"]
+
+
+def test_a_refused_webhook_shows_with_its_reason_on_the_overview_and_the_provider(
+        client: TestClient) -> None:
+    sign_in(client)
+    refused = client.post("/inbound/postmark", json={"RawEmail": "x"},
+                          headers={"Authorization": "Basic d3Jvbmc6d3Jvbmc="})  # wrong:wrong
+    assert refused.status_code == 401
+    overview = client.get("/admin").text
+    assert "postmark" in overview and "1 refused, last: 401 " in overview
+    incoming = client.get("/admin/setup/incoming").text
+    assert "1 refused, last: 401 valid inbound credentials are required" in incoming

@@ -91,3 +91,12 @@ def test_a_blocked_user_is_refused_even_with_the_right_password() -> None:
             console.sign_in("admin", "nope", client=client)
     with pytest.raises(TooManyAttempts):
         console.sign_in("Admin ", "pw", client="c")
+
+
+def test_a_signed_out_session_is_refused_and_others_are_not() -> None:
+    console = AdminConsole("admin", lambda: "unused", "key")
+    mine, other = ConsoleSession("n1", "admin"), ConsoleSession("n2", "admin")
+    cookie, other_cookie = console.issue(mine), console.issue(other)
+    console.sign_out(mine)
+    assert console.session(cookie) is None
+    assert console.session(other_cookie) == other

@@ -9,6 +9,7 @@ from api.http.console.web import (
     SESSION_COOKIE,
     CheckedForm,
     admin,
+    current_session,
     field,
     redirect,
     render,
@@ -48,6 +49,7 @@ def sign_in(request: Request, form: CheckedForm) -> Response:
 
 @router.post("/sign-out")
 def sign_out(request: Request, form: CheckedForm) -> Response:
+    admin(request).sign_out(current_session(request))
     response = redirect(request, "/admin/sign-in", "Signed out.")
     response.delete_cookie(SESSION_COOKIE, path="/admin")
     return response

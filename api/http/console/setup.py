@@ -87,9 +87,12 @@ def setup_router(specs: Sequence[SettingSpec], providers: Sequence[Any]) -> APIR
         if name == "incoming":
             user = app.credentials.inbound_username
             base = str(request.base_url).rstrip("/")
+            sources, refusals = console.mail_sources(app)
             context["providers"] = [
                 {"name": p.name, "summary": p.summary, "urls": [base + path for path in p.paths],
-                 "auth": AUTH_HINTS.get(p.auth, p.auth).format(user=user)} for p in providers]
+                 "auth": AUTH_HINTS.get(p.auth, p.auth).format(user=user),
+                 "last": sources.get(p.name), "refused": refusals.get(p.name)}
+                for p in providers]
             context["raw_url"] = base + "/inbound/raw"
             context["inbound_user"] = user
         if name == "processing":
