@@ -175,6 +175,13 @@ def test_the_log_finds_a_message_by_sender_and_shows_its_decision(client: TestCl
     steps = re.findall(r'<li class="step-([a-z-]+)"><span>([^<]+)</span>', detail)
     assert steps[-1] == ("decided", "forward as unrecognized")
     assert {state for state, _ in steps[:-1]} == {"passed"}
+    old = client.get("/admin/log", params={"date_from": "2000-01-01", "date_to": "2000-01-02"})
+    assert "No message matches these filters" in old.text
+    today = client.get("/admin/log", params={"date_to": first["received_at"][:10],
+                                             "outcome": "forwarded_unrecognized"}).text
+    assert "Quote please" in today and "Something else" in today  # the end date is inclusive
+    wrong = client.get("/admin/log", params={"date_from": "yesterday", "ticket": "x1"}).text
+    assert "not a date (YYYY-MM-DD)" in wrong and "x1&#39; is not a ticket number" in wrong
     raw = client.get(f"/admin/log/{first['id']}/raw")
     assert raw.headers["content-type"] == "message/rfc822" and b"Quote please" in raw.content
 
