@@ -21,10 +21,6 @@ from tests.conftest import SmtpSink, free_port, smtp_server
 from tests.harness import INBOUND, ROOT, connector_env, wait_ready, web
 
 CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium; .ci/run "
-                "does it)", allow_module_level=True)
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -69,6 +65,11 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium; "
+                    ".ci/run does it)")
+    playwright_api = pytest.importorskip("playwright.sync_api",
+                                         reason="playwright (the dev extra) is not installed")
     with playwright_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
