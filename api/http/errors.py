@@ -23,6 +23,7 @@ STATUS_FOR: dict[type[errors.DomainError], int] = {
     errors.PayloadTooLarge: 413,
     errors.UnsupportedMediaType: 415,
     errors.InvalidInput: 422,
+    errors.TooManyAttempts: 429,  # the admin console's failed sign-ins
     errors.StorageUnavailable: 503,  # providers retry on 5xx: the message is not lost
     errors.UpstreamUnavailable: 502,  # a provider's API we call was down: the provider retries
 }
