@@ -261,3 +261,13 @@ class MailboxPosition:
 
     uidvalidity: int
     last_uid: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredApiKey:
+    """A named REST API key as stored: the SHA-256 digest of the key, never the key itself."""
+
+    name: str
+    digest: bytes
+    created_at: datetime
+    last_used_at: datetime | None = None

@@ -22,6 +22,7 @@ from domain.messages import (
     ReadMessage,
     SmtpServer,
     Stored,
+    StoredApiKey,
 )
 from domain.model import (
     AccountMatch,
@@ -181,6 +182,20 @@ class MailboxStates(Protocol):
         ...
 
 
+class CredentialStore(Protocol):
+    """Named REST API keys and the inbound password, as digests (never the secrets)."""
+
+    def api_keys(self) -> list[StoredApiKey]: ...
+    def save_api_key(self, key: StoredApiKey) -> None:
+        """Store the key under its name, replacing the one of that name (a rotation)."""
+        ...
+
+    def remove_api_key(self, name: str) -> bool: ...
+    def mark_used(self, names: Sequence[str], now: datetime) -> None: ...
+    def inbound_password_digest(self) -> bytes | None: ...
+    def save_inbound_password_digest(self, digest: bytes, now: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction's repositories; committed by Storage.writing when the block ends."""
 
@@ -189,6 +204,7 @@ class UnitOfWork(Protocol):
     records: Records
     settings: SettingsStore
     mailboxes: MailboxStates
+    credentials: CredentialStore
 
     @property
     def directory(self) -> Directory: ...

@@ -14,6 +14,7 @@ from functools import cached_property
 from sqlmodel import Session
 
 from adapters.persistence.connector_settings import SqlSettingsStore
+from adapters.persistence.credentials import SqlCredentialStore
 from adapters.persistence.db import Database
 from adapters.persistence.directory import SqlDirectory
 from adapters.persistence.inbox import SqlInbox
@@ -32,6 +33,7 @@ class SqlUnitOfWork:
         self.records = SqlRecords(session)
         self.settings = SqlSettingsStore(session)
         self.mailboxes = SqlMailboxStates(session)
+        self.credentials = SqlCredentialStore(session)
 
     @cached_property
     def directory(self) -> SqlDirectory:

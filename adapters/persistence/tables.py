@@ -227,6 +227,16 @@ class MailboxState(SQLModel, table=True):
     taken: int = Field(default=0, sa_type=BigInteger)
 
 
+class Credential(SQLModel, table=True):
+    """Named REST API keys (kind "api_key") and the inbound password: SHA-256 digests only."""
+
+    kind: str = Field(primary_key=True)
+    name: str = Field(primary_key=True)
+    digest: bytes = Field(sa_type=LargeBinary)
+    created_at: datetime = _dt(default_factory=utcnow)
+    last_used_at: datetime | None = _dt(default=None)
+
+
 class ReplayToken(SQLModel, table=True):
     """Webhook tokens already seen (Mailgun), shared by every process through the database."""
 

@@ -101,7 +101,7 @@ def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None)
     services = Services(
         storage=storage, settings=runtime, mailer=mailer, ingest=ingest, processor=processor,
         outbox=outbox, webhooks=Webhooks(PROVIDERS, ports, runtime, ingest),
-        credentials=load_credentials(settings), metrics=metrics,
+        credentials=load_credentials(settings, storage), metrics=metrics,
         xml=XmlCodec(parse=parse_transaction, render=render_response, max_bytes=MAX_BYTES),
         wake_processing=processing_loop.wake, wake_outbox=outbox_loop.wake,
         imap=ImapConnector(), pop3=Pop3Connector(),
