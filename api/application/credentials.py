@@ -46,8 +46,10 @@ class Credentials:
                  inbound_password_digest: bytes | None, storage: Storage | None = None, *,
                  inbound_from_environment: bool = True, refresh_seconds: float = 1.0,
                  clock: Callable[[], float] = time.monotonic,
-                 in_background: Callable[[Callable[[], None]], None] | None = None) -> None:
+                 in_background: Callable[[Callable[[], None]], None] | None = None,
+                 metrics_token_digest: bytes | None = None) -> None:
         self.api_key_digests = api_key_digests
+        self._metrics_digest = metrics_token_digest
         self.inbound_username = inbound_username
         self._username_digest = digest(inbound_username)
         self._inbound_digest = inbound_password_digest
@@ -77,6 +79,13 @@ class Credentials:
         if used is not None:
             self._note_use(used)
         return matched
+
+    def metrics_reader_valid(self, presented: str | None) -> bool:
+        """/metrics takes CONNECTOR_METRICS_TOKEN (good for nothing else) or an API key."""
+        if presented and self._metrics_digest is not None and hmac.compare_digest(
+                digest(presented), self._metrics_digest):
+            return True
+        return self.api_key_valid(presented)
 
     def inbound_pair_valid(self, username: str, password: str) -> bool:
         expected = self._inbound_digest
@@ -139,9 +148,12 @@ def load_credentials(settings: Any, storage: Storage | None = None) -> Credentia
     elif _stored_inbound_password(storage) is None:  # else: set by the CLI, no file needed
         password = _stored_secret(settings.data_dir / "inbound-password",
                                   f"inbound HTTP Basic password for user '{username}'")
+    metrics_token = settings.metrics_token
     return Credentials(tuple(digest(k) for k in keys), username,
                        None if password is None else digest(password), storage,
-                       inbound_from_environment=settings.inbound_password is not None)
+                       inbound_from_environment=settings.inbound_password is not None,
+                       metrics_token_digest=None if metrics_token is None
+                       else digest(metrics_token.get_secret_value()))
 
 
 def _stored_inbound_password(storage: Storage | None) -> bytes | None:
