@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 TEST_STAMP := $(VENV)/.test-installed-stamp
 
-.PHONY: run test test-postgres worker imap pop3 migrate openapi env-example bench clean
+.PHONY: run test test-postgres lint worker imap pop3 migrate openapi env-example bench clean
 
 # What running needs, nothing more. A failed install leaves no .venv behind to be reused.
 $(STAMP): pyproject.toml
@@ -37,6 +37,10 @@ migrate: $(STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
+
+# ruff's rule set is [tool.ruff.lint] in pyproject.toml; CI runs this before the suites.
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
 
 # The same suite on a real PostgreSQL server that the tests start themselves (initdb in a
 # temp dir, a free loopback port; needs the server binaries, e.g. Debian's postgresql package).

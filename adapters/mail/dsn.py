@@ -45,7 +45,7 @@ def delivery_report(msg: Message) -> DeliveryReport | None:
     if not looks_like_bounce(msg, headers) or is_read_receipt(msg):
         return None
     fields: dict[str, str] = {}
-    recipients: list[str] = [a for a in addresses(headers.get_all("x-failed-recipients"))]
+    recipients: list[str] = list(addresses(headers.get_all("x-failed-recipients")))
     per_recipient: list[RecipientStatus] = []
     ids: list[str] = []
     texts: list[str] = []

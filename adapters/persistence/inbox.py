@@ -109,7 +109,7 @@ class SqlInbox:
             connection.execute(_INSERT_RAW, {"inbound_message_id": new_id, "data": item.delivery.raw})
             connection.execute(_INSERT_KEY, [{"key": key, "inbound_message_id": new_id}
                                              for key in item.keys])
-            known.update({key: new_id for key in item.keys})
+            known.update(dict.fromkeys(item.keys, new_id))
             results.append(Stored(new_id, "queued"))
         return results
 

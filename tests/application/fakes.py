@@ -66,7 +66,7 @@ class FakeInbox:
                 results.append(Stored(new_id, "duplicate", original))
                 continue
             self.s.raw[new_id] = item.delivery.raw
-            self.s.keys.update({k: new_id for k in item.keys})
+            self.s.keys.update(dict.fromkeys(item.keys, new_id))
             results.append(Stored(new_id, "queued"))
         return results
 
