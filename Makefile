@@ -38,9 +38,10 @@ migrate: $(STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
-# ruff's rule set is [tool.ruff.lint] in pyproject.toml; CI runs this before the suites.
+# ruff's rules and mypy's settings are in pyproject.toml; CI runs this before the suites.
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # The same suite on a real PostgreSQL server that the tests start themselves (initdb in a
 # temp dir, a free loopback port; needs the server binaries, e.g. Debian's postgresql package).

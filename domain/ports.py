@@ -197,15 +197,21 @@ class CredentialStore(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction's repositories; committed by Storage.writing when the block ends."""
+    """One transaction's repositories; committed by Storage.writing when the block ends.
+    (Read-only properties: a plain attribute here would have to be of exactly these types.)"""
 
-    inbox: Inbox
-    outbox: Outbox
-    records: Records
-    settings: SettingsStore
-    mailboxes: MailboxStates
-    credentials: CredentialStore
-
+    @property
+    def inbox(self) -> Inbox: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def records(self) -> Records: ...
+    @property
+    def settings(self) -> SettingsStore: ...
+    @property
+    def mailboxes(self) -> MailboxStates: ...
+    @property
+    def credentials(self) -> CredentialStore: ...
     @property
     def directory(self) -> Directory: ...
     def savepoint(self) -> AbstractContextManager[None]: ...
@@ -222,7 +228,8 @@ class Storage(Protocol):
 
 
 class MailConnection(Protocol):
-    supports_8bit: bool
+    @property
+    def supports_8bit(self) -> bool: ...
 
     def send(self, mail: OutgoingMail, original: bytes | None,
              before_commit: Callable[[], None] | None = None) -> list[str]:

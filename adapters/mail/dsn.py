@@ -124,7 +124,7 @@ def _original_ids(part: Message) -> list[str]:
 def _bytes(part: Message) -> bytes:
     data = base64_body(part)
     if data is None:
-        data = part.get_payload(decode=True)
+        data = part.get_payload(decode=True)  # type: ignore[assignment]  # bytes, decoded
     if isinstance(data, bytes):
         return data
     raw = part.get_payload()

@@ -119,7 +119,7 @@ def update_rule(app: Services, *, rule_id: int, changes: dict[str, Any]) -> Any:
 
 
 def _check_rule(values: dict[str, Any]) -> None:
-    fields = {name: values.get(name) for name in ("kind", "position", "enabled", "sender",
+    fields: dict[str, Any] = {name: values.get(name) for name in ("kind", "position", "enabled", "sender",
                                                   "subject_contains", "account_field", "marker")}
     problem = rule_problem(model.AutomationRule(id=0, location=values.get("location") or "anywhere",
                                                 **fields))

@@ -42,7 +42,9 @@ from api.application.webhooks import Webhooks
 log = logging.getLogger(__name__)
 
 SPECS = (*CORE, *MAILBOX_SETTINGS, *(spec for provider in PROVIDERS for spec in provider.settings))
-Settings = settings_model(SPECS)  # the environment's values (CONNECTOR_*, .env), validated
+# The environment's values (CONNECTOR_*, .env), validated. Any: its fields are made from the
+# registry at run time, so there are no static attributes for a type checker to see.
+Settings: Any = settings_model(SPECS)
 
 
 @dataclass

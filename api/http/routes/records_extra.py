@@ -20,7 +20,7 @@ TicketFilter = Annotated[int | None, Query(ge=1, le=MAX_ID,
 
 
 def _page(app: ServicesDep, kind: str, limit: int, offset: int,
-          **equal: int | None) -> dict[str, object]:
+          **equal: Any) -> dict[str, object]:
     items, total = records.list_records(app, kind=kind, limit=limit, offset=offset, **equal)
     return {"items": items, "total": total}
 

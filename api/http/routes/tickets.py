@@ -45,7 +45,8 @@ def create_ticket(body: TicketCreate, app: ServicesDep) -> TicketPublic:
 @router.get("/tickets", response_model=Page[TicketPublic], responses=errors(422))
 def list_tickets(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
                  account_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-                 status: TicketStatus | None = None) -> dict[str, object]:
+                 status: TicketStatus | None = None,  # type: ignore[valid-type]
+                 ) -> dict[str, object]:
     """List tickets, newest first."""
     items, total = records.list_records(app, kind="ticket", limit=limit, offset=offset,
                                         account_id=account_id, status=status)
