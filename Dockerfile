@@ -13,11 +13,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UVICORN_PORT=8000
 
 WORKDIR /app
-COPY pyproject.toml README.md LICENSE ./
+# The pinned, hash-checked dependencies first (requirements.lock: `make lock`), then the
+# project itself without resolving anything again; `pip check` fails a lock that went stale.
+COPY requirements.lock pyproject.toml README.md LICENSE ./
 COPY domain ./domain
 COPY adapters ./adapters
 COPY api ./api
-RUN pip install '.[postgres]' && rm -rf /app/build /app/*.egg-info
+RUN pip install --require-hashes -r requirements.lock \
+    && pip install --no-deps . \
+    && pip check \
+    && rm -rf /app/build /app/*.egg-info
 
 # A user of its own, no shell, no home to write to; the data (SQLite, generated credentials,
 # backups) lives in /data, a volume, readable by that user only.

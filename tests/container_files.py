@@ -53,14 +53,14 @@ def environment(instructions: list[Instruction]) -> dict[str, str]:
     return values
 
 
-def pip_installs(instructions: list[Instruction]) -> list[list[str]]:
-    """The arguments of each `pip install` the RUN lines make."""
+def pip_commands(instructions: list[Instruction]) -> list[list[str]]:
+    """The arguments of each `pip ...` command the RUN lines make, in order."""
     found = []
     for instruction in only(instructions, "RUN"):
         for command in instruction.arguments.split("&&"):
             words = shlex.split(command)
-            if words[:2] == ["pip", "install"]:
-                found.append(words[2:])
+            if words[:1] == ["pip"]:
+                found.append(words[1:])
     return found
 
 

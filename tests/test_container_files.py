@@ -6,6 +6,7 @@ tests/processes/test_container_install.py."""
 from __future__ import annotations
 
 import re
+import tomllib
 
 from api.entrypoints.bootstrap import SPECS
 from tests.container_files import (
@@ -15,7 +16,7 @@ from tests.container_files import (
     environment,
     healthcheck_command,
     only,
-    pip_installs,
+    pip_commands,
 )
 
 SETTINGS = {f"CONNECTOR_{spec.name.upper()}" for spec in SPECS}
@@ -35,13 +36,31 @@ def test_the_image_runs_as_a_non_root_user_after_everything_is_installed() -> No
     assert all(n < users[-1] for n, i in enumerate(instructions) if i.keyword == "RUN")
 
 
-def test_the_image_installs_the_project_without_the_test_tools() -> None:
-    installs = pip_installs(dockerfile())
-    assert len(installs) == 1
-    (target,) = [a for a in installs[0] if not a.startswith("-")]
-    match = re.fullmatch(r"\.(?:\[(?P<extras>[\w,]+)\])?", target)
-    assert match, target
-    assert set((match["extras"] or "").split(",")) <= {"", "postgres"}
+def test_the_image_installs_the_locked_runtime_dependencies_then_the_project() -> None:
+    commands = pip_commands(dockerfile())
+    assert commands == [["install", "--require-hashes", "-r", "requirements.lock"],
+                        ["install", "--no-deps", "."], ["check"]]
+
+
+def test_the_lock_pins_every_runtime_dependency_with_hashes_and_no_test_tool() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    wanted = {_name(d) for d in project["dependencies"] + extras["postgres"]}
+    entries = re.split(r"\n(?=[A-Za-z0-9])", (ROOT / "requirements.lock").read_text())
+    pinned = {}
+    for entry in entries[1:]:  # the first is pip-compile's comment header
+        name, _, rest = entry.partition("==")
+        pinned[_name(name)] = rest
+        assert re.match(r"[0-9][^ ;]*", rest), entry  # an exact version
+        assert "--hash=sha256:" in rest, f"{name} has no hash"
+    assert wanted <= set(pinned), f"not in the lock (run make lock): {wanted - set(pinned)}"
+    assert not {_name(d) for d in extras["dev"]} & set(pinned)
+
+
+def _name(requirement: str) -> str:
+    found = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+    assert found, requirement
+    return re.sub(r"[-_.]+", "-", found[0]).lower()
 
 
 def test_the_image_copies_every_package_the_project_installs() -> None:
