@@ -34,7 +34,9 @@ USE_RECORDED_EVERY = 60.0  # seconds: a key's last use is kept to about the minu
 
 
 @dataclass(frozen=True)
-class _Stored:
+class StoredCredentials:
+    """The stored credentials as last read: named keys (name, digest), the inbound password."""
+
     api_keys: tuple[tuple[str, bytes], ...] = ()
     inbound_password: bytes | None = None
 
@@ -59,7 +61,7 @@ class Credentials:
         self._clock = clock
         self._in_background = in_background or _thread
         self._lock = threading.Lock()
-        self._stored = _Stored()
+        self._stored = StoredCredentials()
         self._loaded_at: float | None = None
         self._used: set[str] = set()
         self._used_flushed_at = clock()
@@ -95,7 +97,7 @@ class Credentials:
         password_ok = expected is not None and hmac.compare_digest(digest(password), expected)
         return user_ok & password_ok
 
-    def stored(self, *, max_age: float | None = None) -> _Stored:
+    def stored(self, *, max_age: float | None = None) -> StoredCredentials:
         """The stored credentials, re-read when older than `max_age` seconds (default: one
         second). While the database does not answer, the last ones read stay in use."""
         if self._storage is None:
@@ -113,7 +115,7 @@ class Credentials:
             except StorageUnavailable as exc:
                 log.warning("stored credentials not re-read (the last ones stay in use): %s", exc)
                 return self._stored
-            self._stored = _Stored(tuple((k.name, k.digest) for k in keys), inbound)
+            self._stored = StoredCredentials(tuple((k.name, k.digest) for k in keys), inbound)
             if self._used and now - self._used_flushed_at >= USE_RECORDED_EVERY:
                 used, self._used, self._used_flushed_at = sorted(self._used), set(), now
                 self._in_background(lambda: self._record_use(used))
