@@ -109,13 +109,10 @@ class Credentials:
                 return self._stored
             self._loaded_at = now
             try:
-                with self._storage.reading() as uow:
-                    keys = uow.credentials.api_keys()
-                    inbound = uow.credentials.inbound_password_digest()
+                self._stored = _read(self._storage)
             except StorageUnavailable as exc:
                 log.warning("stored credentials not re-read (the last ones stay in use): %s", exc)
                 return self._stored
-            self._stored = StoredCredentials(tuple((k.name, k.digest) for k in keys), inbound)
             if self._used and now - self._used_flushed_at >= USE_RECORDED_EVERY:
                 used, self._used, self._used_flushed_at = sorted(self._used), set(), now
                 self._in_background(lambda: self._record_use(used))
@@ -134,20 +131,36 @@ class Credentials:
             log.warning("API keys' last use not recorded: %s", exc)
 
 
+def _read(storage: Storage) -> StoredCredentials:
+    with storage.reading() as uow:
+        keys = uow.credentials.api_keys()
+        inbound = uow.credentials.inbound_password_digest()
+    return StoredCredentials(tuple((k.name, k.digest) for k in keys), inbound)
+
+
 def _thread(work: Callable[[], None]) -> None:
     threading.Thread(target=work, name="api-key-use", daemon=True).start()
 
 
 def load_credentials(settings: Any, storage: Storage | None = None) -> Credentials:
+    """The credentials of a process. Without CONNECTOR_API_KEYS, the generated key file is
+    read (or made, unless named keys exist: deleting the file once named keys are there
+    retires the generated key at the next start)."""
+    try:
+        stored = _read(storage) if storage is not None else StoredCredentials()
+    except StorageUnavailable:  # not migrated yet, or down: the generated files serve
+        stored = StoredCredentials()
+    generated_key = settings.data_dir / "api-key"
+    keys: list[str] = []
     if settings.api_keys is not None:
         keys = [k.strip() for k in settings.api_keys.get_secret_value().split(",") if k.strip()]
-    else:
-        keys = [_stored_secret(settings.data_dir / "api-key", "REST API key (Bearer)")]
+    elif generated_key.exists() or not stored.api_keys:
+        keys = [_stored_secret(generated_key, "REST API key (Bearer)")]
     username = settings.inbound_username or "inbound"
     password: str | None = None
     if settings.inbound_password is not None:
         password = settings.inbound_password.get_secret_value()
-    elif _stored_inbound_password(storage) is None:  # else: set by the CLI, no file needed
+    elif stored.inbound_password is None:  # else: set by the CLI, no file needed
         password = _stored_secret(settings.data_dir / "inbound-password",
                                   f"inbound HTTP Basic password for user '{username}'")
     metrics_token = settings.metrics_token
@@ -156,16 +169,6 @@ def load_credentials(settings: Any, storage: Storage | None = None) -> Credentia
                        inbound_from_environment=settings.inbound_password is not None,
                        metrics_token_digest=None if metrics_token is None
                        else digest(metrics_token.get_secret_value()))
-
-
-def _stored_inbound_password(storage: Storage | None) -> bytes | None:
-    if storage is None:
-        return None
-    try:
-        with storage.reading() as uow:
-            return uow.credentials.inbound_password_digest()
-    except StorageUnavailable:  # not migrated yet, or down: the generated file serves
-        return None
 
 
 def _stored_secret(path: Path, label: str) -> str:

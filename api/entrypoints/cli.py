@@ -138,8 +138,9 @@ def _list_keys(process: Process) -> int:
     if settings.api_keys is not None:
         count = len([k for k in settings.api_keys.get_secret_value().split(",") if k.strip()])
         print(f"(and {count} unnamed key(s) from CONNECTOR_API_KEYS)")
-    else:
-        print(f"(and the generated key in {settings.data_dir / 'api-key'})")
+    elif (settings.data_dir / "api-key").exists():
+        print(f"(and the generated key in {settings.data_dir / 'api-key'}: once named keys "
+              "exist, delete that file to retire it at the next start)")
     return 0
 
 

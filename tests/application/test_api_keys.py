@@ -3,10 +3,13 @@ the in-memory storage fake; the cache's clock is a fake too (no sleeping, no tim
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
 
 from api.application import api_keys
-from api.application.credentials import Credentials, digest
+from api.application.credentials import Credentials, digest, load_credentials
 from domain.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
 from tests.application.fakes import FakeStorage
 
@@ -139,3 +142,36 @@ def test_a_short_inbound_password_is_refused(storage: FakeStorage) -> None:
         with pytest.raises(InvalidInput):
             api_keys.set_inbound_password(storage, bad)
     assert storage.state.inbound_password is None
+
+
+def startup(data_dir: Path) -> SimpleNamespace:
+    """The start-up settings load_credentials reads, none of them set."""
+    return SimpleNamespace(api_keys=None, inbound_username=None, inbound_password=None,
+                           metrics_token=None, data_dir=data_dir)
+
+
+def test_without_keys_anywhere_a_key_is_generated_into_the_data_directory(
+        storage: FakeStorage, tmp_path: Path) -> None:
+    check = load_credentials(startup(tmp_path), storage)
+    generated = (tmp_path / "api-key").read_text().strip()
+    assert check.api_key_valid(generated)
+
+
+def test_the_generated_key_is_retired_by_deleting_it_once_named_keys_exist(
+        storage: FakeStorage, tmp_path: Path) -> None:
+    load_credentials(startup(tmp_path), storage)
+    generated = (tmp_path / "api-key").read_text().strip()
+    named = api_keys.create_api_key(storage, "ci")
+    assert load_credentials(startup(tmp_path), storage).api_key_valid(generated)  # still there
+    (tmp_path / "api-key").unlink()
+    check = load_credentials(startup(tmp_path), storage)  # the next start
+    assert not (tmp_path / "api-key").exists()  # not generated again
+    assert check.api_key_valid(named) and not check.api_key_valid(generated)
+
+
+def test_a_stored_inbound_password_means_none_is_generated(storage: FakeStorage,
+                                                          tmp_path: Path) -> None:
+    api_keys.set_inbound_password(storage, "a-new-long-password")
+    check = load_credentials(startup(tmp_path), storage)
+    assert not (tmp_path / "inbound-password").exists()
+    assert check.inbound_pair_valid("inbound", "a-new-long-password")
