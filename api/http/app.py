@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.application.services import Services
-from api.http.errors import register_error_handlers
+from api.http.errors import problem_responses, register_error_handlers
 from api.http.routes import (
     accounts,
     automation,
@@ -65,6 +65,7 @@ def _document_raw_ingest(app: FastAPI) -> None:
             document.setdefault("components", {}).setdefault("securitySchemes", {}).setdefault(
                 "HTTPBasic", {"type": "http", "scheme": "basic",
                               "description": "CONNECTOR_INBOUND_USERNAME / _PASSWORD"})
+            problem_responses(document)
             app.openapi_schema = document
         return app.openapi_schema
 
