@@ -22,6 +22,7 @@ from adapters.persistence.tables import (
     HistoryNote,
     OutboundMessage,
     Ticket,
+    TicketRequest,
 )
 from adapters.persistence.types import UTCDateTime
 from domain.addresses import address_key, domain_of
@@ -193,6 +194,16 @@ class SqlRecords:
         }).scalar_one())
         self.add_document(ticket_id, document, now)
         return ticket_id
+
+    def ticket_request(self, idempotency_key: str) -> tuple[bytes, int] | None:
+        row = self.session.get(TicketRequest, idempotency_key)
+        return None if row is None else (bytes(row.request_digest), row.ticket_id)
+
+    def remember_ticket_request(self, idempotency_key: str, request_digest: bytes,
+                                ticket_id: int, now: datetime) -> None:
+        self.session.add(TicketRequest(idempotency_key=idempotency_key, ticket_id=ticket_id,
+                                       request_digest=request_digest, created_at=now))
+        self.session.flush()  # a concurrent twin fails here: StorageConflict, run again
 
     def touch_ticket(self, ticket_id: int, now: datetime, *, reopen: bool) -> None:
         self.session.connection().execute(_REOPEN if reopen else _TOUCH,

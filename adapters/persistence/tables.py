@@ -75,6 +75,16 @@ class Ticket(SQLModel, table=True):
     updated_at: datetime = _dt(default_factory=utcnow)
 
 
+class TicketRequest(SQLModel, table=True):
+    """POST /api/v1/tickets' Idempotency-Key: the ticket it made, and its request's digest."""
+    __tablename__ = "ticket_request"
+
+    idempotency_key: str = Field(primary_key=True)
+    request_digest: bytes = Field(sa_type=LargeBinary)
+    ticket_id: int = _fk("ticket.id", nullable=False, ondelete="CASCADE", index=False)
+    created_at: datetime = _dt(default_factory=utcnow)
+
+
 class InboundMessage(SQLModel, table=True):
     __tablename__ = "inbound_message"
     __table_args__ = (Index("ix_inbound_message_status_id", "status", "id"),)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 
 from api.application import records
 from api.http.deps import ServicesDep
@@ -37,9 +37,20 @@ def ticket_public(ticket: Any) -> TicketPublic:
 
 
 @router.post("/tickets", status_code=201, response_model=TicketPublic, responses=body_errors(422))
-def create_ticket(body: TicketCreate, app: ServicesDep) -> TicketPublic:
+def create_ticket(body: TicketCreate, app: ServicesDep, response: Response,
+                  idempotency_key: Annotated[str | None, Header(
+                      alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[!-~]+$",
+                      description="Retry safely: the same key with the same body answers the "
+                      "ticket made the first time (Idempotent-Replayed: true); with another "
+                      "body, 422")] = None) -> TicketPublic:
     """Create a ticket directly (its description is filed as its first document, kind `api`)."""
-    return ticket_public(records.create_ticket(app, **body.model_dump()))
+    if idempotency_key is None:
+        return ticket_public(records.create_ticket(app, **body.model_dump()))
+    ticket, replayed = records.create_ticket_once(app, idempotency_key=idempotency_key,
+                                                  **body.model_dump())
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return ticket_public(ticket)
 
 
 @router.get("/tickets", response_model=Page[TicketPublic], responses=errors(422))
