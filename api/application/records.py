@@ -56,12 +56,14 @@ def list_records(app: Services, *, kind: str, limit: int, offset: int,
         return uow.records.page(kind, limit=limit, offset=offset, **equal)
 
 
-def list_accounts(app: Services, *, email: str | None, limit: int, offset: int) -> Page:
+def list_accounts(app: Services, *, email: str | None, limit: int, offset: int,
+                  updated_since: Any = None, sort: str = "-id") -> Page:
     """Accounts holding an address or its domain; a filter holding neither matches nothing."""
     if email is not None and address_key(email) is None:
         return [], 0
     with app.storage.reading() as uow:
-        return uow.records.accounts_page(email=email, limit=limit, offset=offset)
+        return uow.records.accounts_page(email=email, limit=limit, offset=offset,
+                                         updated_since=updated_since, sort=sort)
 
 
 def create_ticket(app: Services, *, account_id: int, subject: str, contact_id: int | None = None,

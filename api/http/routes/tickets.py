@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 
 from api.application import records
 from api.http.deps import ServicesDep
-from api.http.routes.common import AUTH, Limit, Offset, body_errors, errors
+from api.http.routes.common import AUTH, Limit, Offset, Sort, UpdatedSince, body_errors, errors
 from api.http.schemas import (
     MAX_ID,
     AttachmentMeta,
@@ -57,10 +57,12 @@ def create_ticket(body: TicketCreate, app: ServicesDep, response: Response,
 def list_tickets(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
                  account_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                  status: TicketStatus | None = None,  # type: ignore[valid-type]
+                 updated_since: UpdatedSince = None, sort: Sort = "-id",
                  ) -> dict[str, object]:
-    """List tickets, newest first."""
+    """List tickets, newest first (or in the `sort` order)."""
     items, total = records.list_records(app, kind="ticket", limit=limit, offset=offset,
-                                        account_id=account_id, status=status)
+                                        account_id=account_id, status=status,
+                                        updated_since=updated_since, sort=sort)
     return {"items": [ticket_public(t) for t in items], "total": total}
 
 
