@@ -155,6 +155,8 @@ def postgres(pg: dict[str, Any], floor_rate: float) -> None:
         f" closed loop {pg['throughput']['processed_per_s'] / f['rate']:.2f}")
     say(_run_line("closed", pg["throughput"], floor_rate))
     say(_run_line("100/s", pg["latency_100"], floor_rate))
+    if "one_worker" in pg:
+        say(_run_line("1 worker", pg["one_worker"], floor_rate))
 
 
 def summary(rows: list[tuple[str, str, bool]]) -> None:

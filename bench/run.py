@@ -137,6 +137,15 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
         big = mean(results["scale"]["saturation"], "processed_per_s")
         rows.append((f"{results['scale']['accounts']:,} accounts within 20% of 1,000",
                      f"{big / processed:.2f} x", big >= 0.8 * processed))
+    pg = results.get("postgres", {})
+    if "throughput" in pg:
+        two = pg["throughput"]["processed_per_s"]
+        rows.append(("PostgreSQL, 2 workers: processed >= SQLite", f"{two:.0f} vs "
+                     f"{processed:.0f} msg/s", two >= processed))
+        if "one_worker" in pg:
+            one = pg["one_worker"]["processed_per_s"]
+            rows.append(("PostgreSQL: 2 workers >= 1.6 x 1 worker", f"{two / one:.2f} x",
+                         two >= 1.6 * one))
     if "memory" in results:
         worst = max(m["ratio"] for m in results["memory"].values())
         rows.append(("peak memory (increase) < 4 x a 30 MB message", f"{worst:.1f} x", worst < 4))

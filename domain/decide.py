@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from domain.acknowledgements import acknowledgement_refusal, forward_limit
+from domain.addresses import address_key, domain_of
 from domain.authentication import failed_authentication
 from domain.automation import automated_email
 from domain.bounces import bounce_decision, is_read_receipt, read_receipt_decision
 from domain.decisions import CreateTicket, Decision, FileReply, Forward, Ignore
 from domain.guards import is_bounce, is_loop, is_own_mail
-from domain.model import DocumentKind, MessageView, Outcome, Policy
+from domain.model import DocumentKind, MessageView, Outcome, Policy, TicketRef
 from domain.ports import Directory
 from domain.sender_matching import match_sender
 from domain.ticket_threading import find_thread
@@ -69,7 +70,7 @@ def guard(view: MessageView, directory: Directory, policy: Policy) -> Decision |
 
 def file_into_thread(view: MessageView, directory: Directory, policy: Policy) -> Decision | None:
     """Step 4: a reply to an existing ticket is filed under it."""
-    thread = find_thread(view, directory, policy.ticket_pattern)
+    thread = find_thread(view, directory, policy.ticket_pattern, policy.reply_reference_key)
     if thread is None:
         return None
     ticket = thread.ticket
@@ -90,22 +91,42 @@ def file_into_thread(view: MessageView, directory: Directory, policy: Policy) ->
             document_kind=DocumentKind.EMPLOYEE_EMAIL,
             forward=False,
         )
+    sender = caution = ""
+    if employee is None and thread.bare and not _tied_to(ticket, view.from_address, directory):
+        who = view.from_address or "the sender"
+        caution = (f"the ticket number in the subject is the only clue, and {who} is neither "
+                   "the ticket's contact, at its account, an employee nor an earlier "
+                   "correspondent on it")
+        sender = f"; {caution}"
     if employee is not None:  # an employee's address, but the message fails authentication
-        sender = (f"{view.from_address} is the address of active employee {employee.id} "
-                  f"({employee.name}), but the message fails authentication: {forged}, so it "
-                  "is not trusted as the employee's reply")
-    else:
-        sender = f"{view.from_address or '(none)'} is not an active employee"
+        sender = (f"; sender {view.from_address} is the address of active employee "
+                  f"{employee.id} ({employee.name}), but the message fails authentication: "
+                  f"{forged}, so it is not trusted as the employee's reply")
     return FileReply(
         outcome=Outcome.FILED_CUSTOMER_REPLY,
         reason=(f"filed under ticket {ticket.number} ({thread.how}) and forwarded to the support "
-                f"team; sender {sender}{reopened}"),
+                f"team{sender}{reopened}"),
+        matched_by=thread.how,
+        caution=caution,
         ticket_id=ticket.id,
         ticket_number=ticket.number,
         document_kind=DocumentKind.CUSTOMER_EMAIL,
         forward=True,
         reopen=reopen,
     )
+
+
+def _tied_to(ticket: TicketRef, address: str | None, directory: Directory) -> bool:
+    """The sender is the ticket's contact, at its account (address or domain), or wrote on it
+    before, or was written to about it."""
+    key = address_key(address)
+    if key is None:
+        return False
+    domain = domain_of(key)
+    held = directory.accounts_holding([key, domain] if domain else [key])
+    if ticket.account_id is not None and any(m.account_id == ticket.account_id for m in held):
+        return True
+    return directory.ticket_correspondent(ticket.id, key)
 
 
 def ticket_for_sender(view: MessageView, directory: Directory, policy: Policy) -> Decision | None:

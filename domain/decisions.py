@@ -45,6 +45,8 @@ class FileReply(Decision):
     document_kind: DocumentKind
     forward: bool
     reopen: bool = False
+    matched_by: str = ""  # what threaded it: the subject's number, our reference, a Message-ID
+    caution: str = ""  # what a person should check (a bare number from an unrelated sender)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -117,6 +117,7 @@ class OutgoingMail:
     headers: dict[str, str] = field(default_factory=dict)
     from_name: str = "Email Connector"
     bcc: list[str] = field(default_factory=list)
+    html: str | None = None  # an HTML alternative of the body (acknowledgements, when set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +223,24 @@ class WebhookRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class OAuth2Grant:
+    """How a polled mailbox obtains OAuth2 access tokens for XOAUTH2 logins (the settings'
+    CONNECTOR_IMAP_OAUTH2_* / CONNECTOR_POP3_OAUTH2_*; adapters/mailbox/oauth2.py uses it)."""
+
+    # microsoft_app (client credentials) | microsoft_refresh_token | google_refresh_token |
+    # google_service_account | refresh_token (any RFC 6749 §6 token endpoint)
+    flow: str | None
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    tenant: str | None = None  # Microsoft: the directory (tenant) ID or a verified domain
+    token_url: str | None = None  # the token endpoint; for Microsoft the authority
+    scope: str | None = None  # None: the flow's default
+    service_account_file: str | None = None  # Google: the key file (JSON)
+    subject: str | None = None  # the mailbox user (a Google service account acts as it)
+
+
+@dataclass(frozen=True, slots=True)
 class MailboxServer:
     """A mailbox the pollers take mail from, as the settings say at the moment of use."""
 
@@ -236,6 +255,8 @@ class MailboxServer:
     timeout: float = 60.0
     protocol: str = "imap"  # imap | pop3 (POP3 has no folders: folder is "")
     delete: bool = False  # POP3: delete from the server once stored
+    poll_seconds: float = 30.0  # how long to wait between looks (IMAP IDLE wakes sooner)
+    oauth2: OAuth2Grant | None = None  # set: log in with XOAUTH2 instead of the password
 
     @property
     def state_key(self) -> str:

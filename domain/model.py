@@ -153,6 +153,9 @@ class MessageView:
     delivery_report: DeliveryReport | None = field(default=None, hash=False, compare=False)
     # Authentication verdicts in the headers, topmost first (Authentication-Results, then ARC).
     auth_results: tuple[AuthVerdicts, ...] = field(default=(), hash=False, compare=False)
+    # What looks like our signed reply reference (domain/reply_reference.py), not yet verified:
+    # from the recipients' sub-addresses (headers and envelope), then the body's lines.
+    reply_references: tuple[str, ...] = field(default=(), hash=False, compare=False)
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -182,6 +185,8 @@ class Policy:
     # The authserv-ids whose Authentication-Results / ARC-Authentication-Results are believed;
     # empty: only the topmost Authentication-Results header (the one our receiving MTA adds).
     trusted_authserv_ids: tuple[str, ...] = ()
+    # The key our reply references are signed with ("": references are not checked).
+    reply_reference_key: str = field(default="", repr=False)
 
     @property
     def own_addresses(self) -> frozenset[str]:

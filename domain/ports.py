@@ -14,6 +14,7 @@ from domain.messages import (
     MailboxHealth,
     MailboxPosition,
     MailboxServer,
+    OAuth2Grant,
     Origin,
     OutgoingMail,
     PreparedDelivery,
@@ -58,6 +59,11 @@ class Directory(Protocol):
 
     def is_own_message_id(self, message_id: str) -> bool:
         """True when we sent a message with this Message-ID."""
+        ...
+
+    def ticket_correspondent(self, ticket_id: int, address: str) -> bool:
+        """True when `address` (lower-case) wrote a document filed on the ticket, or was sent
+        mail about it by us."""
         ...
 
     def outbound_recipients(self, message_id: str) -> tuple[str, ...] | None:
@@ -139,23 +145,17 @@ class Records(Protocol):
     def create(self, kind: str, values: dict[str, Any], now: datetime) -> Any: ...
     def patch(self, kind: str, record_id: int, values: dict[str, Any], now: datetime) -> Any: ...
     def remove(self, kind: str, record_id: int) -> None: ...
-    # page and accounts_page: `updated_since` keeps records changed at or after it; `sort` is
-    # one of SORTS ("-" first: descending), the id breaking ties.
     def page(self, kind: str, *, limit: int, offset: int, updated_since: datetime | None = None,
              sort: str = "-id", **equal: Any) -> tuple[list[Any], int]: ...
     def accounts_page(self, *, email: str | None, limit: int, offset: int,
-                      updated_since: datetime | None = None,
-                      sort: str = "-id") -> tuple[list[Any], int]: ...
+                      updated_since: datetime | None = None, sort: str = "-id") -> tuple[list[Any], int]: ...
     def rules_page(self, *, kind: str | None, limit: int, offset: int) -> tuple[list[Any], int]: ...
     def next_rule_position(self, kind: str) -> int: ...
     def ticket_by_number(self, number: str) -> Any: ...
     def check_ticket_links(self, account_id: int | None, contact_id: int | None) -> None: ...
     def open_ticket(self, values: dict[str, Any], document: FiledDocument,
                     now: datetime) -> int: ...
-    def ticket_request(self, idempotency_key: str) -> tuple[bytes, int] | None:
-        """The request digest and the ticket of an earlier POST with this Idempotency-Key."""
-        ...
-
+    def ticket_request(self, idempotency_key: str) -> tuple[bytes, int] | None: ...  # digest, id
     def remember_ticket_request(self, idempotency_key: str, request_digest: bytes,
                                 ticket_id: int, now: datetime) -> None: ...
     def touch_ticket(self, ticket_id: int, now: datetime, *, reopen: bool) -> None: ...
@@ -191,14 +191,9 @@ class MailboxStates(Protocol):
         ...
 
 
-class CredentialStore(Protocol):
-    """Named REST API keys and the inbound password, as digests (never the secrets)."""
-
+class CredentialStore(Protocol):  # named REST API keys and the inbound password, as digests
     def api_keys(self) -> list[StoredApiKey]: ...
-    def save_api_key(self, key: StoredApiKey) -> None:
-        """Store the key under its name, replacing the one of that name (a rotation)."""
-        ...
-
+    def save_api_key(self, key: StoredApiKey) -> None: ...  # replaces the key of that name
     def remove_api_key(self, name: str) -> bool: ...
     def mark_used(self, names: Sequence[str], now: datetime) -> None: ...
     def inbound_password_digest(self) -> bytes | None: ...
@@ -206,21 +201,15 @@ class CredentialStore(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction's repositories; committed by Storage.writing when the block ends.
-    (Read-only properties: a plain attribute here would have to be of exactly these types.)"""
+    """One transaction's repositories; committed by Storage.writing when the block ends."""
 
-    @property
-    def inbox(self) -> Inbox: ...
-    @property
-    def outbox(self) -> Outbox: ...
-    @property
-    def records(self) -> Records: ...
-    @property
-    def settings(self) -> SettingsStore: ...
-    @property
-    def mailboxes(self) -> MailboxStates: ...
-    @property
-    def credentials(self) -> CredentialStore: ...
+    inbox: Inbox
+    outbox: Outbox
+    records: Records
+    settings: SettingsStore
+    mailboxes: MailboxStates
+    credentials: CredentialStore
+
     @property
     def directory(self) -> Directory: ...
     def savepoint(self) -> AbstractContextManager[None]: ...
@@ -236,17 +225,27 @@ class Storage(Protocol):
     def close(self) -> None: ...
 
 
+class PendingMail(Protocol):
+    """A mail the server has whole but for its final dot (RFC 5321 §4.1.1.4)."""
+
+    refused: list[str]  # recipients the server refused (some, not all)
+
+    def finish(self) -> list[str]:
+        """Send the final dot: the server accepts the mail. Returns the refused recipients;
+        SendFailed(unconfirmed=True) when the answer was lost (it may have been accepted)."""
+        ...
+
+    def abort(self) -> None:
+        """Never send the dot: the server discards the transaction."""
+        ...
+
+
 class MailConnection(Protocol):
     @property
     def supports_8bit(self) -> bool: ...
-
-    def send(self, mail: OutgoingMail, original: bytes | None,
-             before_commit: Callable[[], None] | None = None) -> list[str]:
-        """Deliver one mail; returns the recipients the server refused (some, not all).
-
-        `before_commit` runs once the server has the whole message but its final dot: the
-        caller records the hand-over there, so a crash can never send the mail twice.
-        """
+    def prepare(self, mail: OutgoingMail, original: bytes | None) -> PendingMail:
+        """Send one mail but for its final dot. The caller records the hand-over durably,
+        then finishes it, so a crash can never send the mail twice."""
         ...
 
 
@@ -317,3 +316,15 @@ class Pop3Client(Protocol):
 class Pop3Connector(Protocol):
     def connect(self, server: MailboxServer) -> AbstractContextManager[Pop3Client]: ...
     def check(self, server: MailboxServer) -> tuple[bool, str]: ...
+
+
+class AccessTokens(Protocol):
+    """OAuth2 access tokens for XOAUTH2 logins, cached and renewed before they expire."""
+
+    def token(self, grant: OAuth2Grant) -> str:
+        """A valid access token (raises with the token service's reason when there is none)."""
+        ...
+
+    def forget(self, grant: OAuth2Grant) -> None:
+        """Drop the cached token: the server refused it (revoked before its expiry)."""
+        ...

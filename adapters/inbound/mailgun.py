@@ -15,6 +15,11 @@ Quirks (docs/providers.md, Mailgun; sources there):
 * `message-headers` is a JSON list of [name, value] pairs in the original order, and
   `content-id-map` maps "<cid>" to an attachment field [MG-um][AM-mg-test].
 * Spam: `X-Mailgun-Sflag` / `X-Mailgun-Sscore` headers, when the domain's filter adds them.
+* `store(notify=...)` posts are not messages: the attachments are only links (`attachments`,
+  a JSON list of urls) and the MIME stays on Mailgun (`message-url`) [AM-mg]. Taking the parsed
+  fields would file the mail without its attachments, so they are refused with 406 (Mailgun
+  stops retrying; the stored message stays retrievable on Mailgun) and a reason naming the fix.
+  Fetching it is not done: it would mean requests to a URL chosen by the payload.
 """
 
 from __future__ import annotations
@@ -103,6 +108,8 @@ def parse(form: Form) -> InboundDelivery:
     """One Mailgun form (parsed or raw MIME) as a delivery."""
     headers = _message_headers(form)
     raw = form.get("body-mime")
+    if raw is None and _stored_notification(form):
+        raise MalformedPayload(STORE_NOTIFY_REFUSAL)
     if raw is None:
         if "message-headers" not in form and "body-plain" not in form and "body-html" not in form:
             raise MalformedPayload("neither body-mime nor a parsed message: is this a "
@@ -120,6 +127,18 @@ def parse(form: Form) -> InboundDelivery:
         spam_score=spam_score(lookup.get("x-mailgun-sscore")),
         spam_verdict=yes_no_verdict(lookup.get("x-mailgun-sflag")),
     )
+
+
+STORE_NOTIFY_REFUSAL = (
+    "a Mailgun store(notify) notification: its attachments are links and the message stays on "
+    "Mailgun (message-url), so it is not accepted with its attachments missing; refused with "
+    "406 so Mailgun stops retrying. Point the route at forward() to /inbound/mailgun/mime "
+    "instead (the message stays retrievable in Mailgun's storage meanwhile)")
+
+
+def _stored_notification(form: Form) -> bool:
+    """A store() notification: a message-url, or `attachments` (links) instead of files."""
+    return "message-url" in form or "attachments" in form
 
 
 def rebuild(form: Form, headers: list[tuple[str, str]]) -> bytes:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr
 
+from adapters.mail.part_copies import file_copies
 from domain.messages import OutgoingMail
 
 _LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
@@ -37,15 +38,28 @@ def compose(mail: OutgoingMail, *, original: bytes | None = None, allow_8bit: bo
     """
     head = _headers(mail)
     text = _text_part(mail.body)
+    if mail.html is not None:  # RFC 2046 §5.1.4: the plain text first, the preferred last
+        alternative = f"=_ec_alt_{secrets.token_hex(16)}".encode()
+        text = b"".join([
+            b'Content-Type: multipart/alternative; boundary="', alternative, b'"\r\n\r\n',
+            b"--", alternative, b"\r\n", text, b"\r\n",
+            b"--", alternative, b"\r\n", _text_part(mail.html, "html"), b"\r\n",
+            b"--", alternative, b"--\r\n"])
     if original is None:
         return head + b"MIME-Version: 1.0\r\n" + text
     boundary = f"=_ec_{secrets.token_hex(16)}".encode()
+    data = _crlf(original)
+    # The customer's files next to the original (after it: the original stays the first
+    # attachment), so the team opens them at once; copied as encoded, never decoded.
+    copies = [piece for part in file_copies(data, allow_8bit=allow_8bit)
+              for piece in (b"--", boundary, b"\r\n", part, b"\r\n")]
     return b"".join([
         head, b"MIME-Version: 1.0\r\n",
         b'Content-Type: multipart/mixed; boundary="', boundary, b'"\r\n\r\n',
         b"This is a multi-part message in MIME format.\r\n",
         b"--", boundary, b"\r\n", text, b"\r\n",
-        b"--", boundary, b"\r\n", _attach_original(original, allow_8bit), b"\r\n",
+        b"--", boundary, b"\r\n", _attach_original(original, data, allow_8bit), b"\r\n",
+        *copies,
         b"--", boundary, b"--\r\n",
     ])
 
@@ -53,7 +67,8 @@ def compose(mail: OutgoingMail, *, original: bytes | None = None, allow_8bit: bo
 def _headers(mail: OutgoingMail) -> bytes:
     fields = [
         ("From", formataddr((mail.from_name, mail.mail_from), charset="utf-8")),
-        ("To", ", ".join(mail.to)),
+        # No empty To: mail to Bcc recipients only has none (RFC 5322 §3.6.3 allows that).
+        *([("To", ", ".join(mail.to))] if mail.to else []),
         ("Subject", mail.subject),
         ("Date", format_datetime(datetime.now(UTC))),
         ("Message-ID", f"<{mail.message_id}>"),
@@ -71,7 +86,7 @@ def _encoded(value: str, name: str) -> str:
     return Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
 
 
-def _text_part(body: str) -> bytes:
+def _text_part(body: str, subtype: str = "plain") -> bytes:
     # 7bit only for ASCII in lines SMTP carries (998 octets); quoted-printable wraps them: an
     # acknowledgement quoting a 998-character subject was refused ("500 Line too long").
     data = _crlf(body.encode("utf-8"))
@@ -82,7 +97,7 @@ def _text_part(body: str) -> bytes:
             b"\r\n", binascii.b2a_qp(data.replace(b"\r\n", b"\n"), istext=True))
     if not payload.endswith(b"\r\n"):
         payload += b"\r\n"
-    return (b'Content-Type: text/plain; charset="utf-8"\r\n'
+    return (b"Content-Type: text/" + subtype.encode() + b'; charset="utf-8"\r\n'
             b"Content-Transfer-Encoding: " + cte + b"\r\n\r\n" + payload)
 
 
@@ -94,9 +109,8 @@ def _crlf(data: bytes) -> bytes:
     return _LINE_ENDINGS.sub(b"\r\n", data)
 
 
-def _attach_original(original: bytes, allow_8bit: bool) -> bytes:
-    # SMTP carries CRLF line endings: that is the one change made to the original.
-    data = _crlf(original)
+def _attach_original(original: bytes, data: bytes, allow_8bit: bool) -> bytes:
+    # SMTP carries CRLF line endings (`data`): that is the one change made to the original.
     seven_bit = data.isascii() and b"\x00" not in data
     if not _LONG_LINE.search(data) and (seven_bit or (allow_8bit and b"\x00" not in data)):
         encoding = b"7bit" if seven_bit else b"8bit"

@@ -77,10 +77,11 @@ def _collect(part: Message, texts: list[str], htmls: list[str],
         if ctype == "application/ms-tnef" or _filename(part).lower() == "winmail.dat":
             unpacked = unpack_tnef(_payload(part))
             if unpacked is not None:
-                body, files = unpacked
-                if body:
-                    texts.append(body)
-                attachments.extend(files)
+                if unpacked.text:
+                    texts.append(unpacked.text)
+                if unpacked.html:
+                    htmls.append(unpacked.html)
+                attachments.extend(unpacked.files)
                 return
         attachments.append(_attachment(part, len(attachments)))
         return

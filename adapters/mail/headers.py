@@ -17,11 +17,15 @@ from email.parser import BytesHeaderParser, BytesParser
 from email.policy import compat32
 from email.utils import getaddresses
 
+from adapters.mail import boundaries
 from adapters.mail.jis import decode_jis, looks_like_jis
+from adapters.mail.large_bodies import Elided
 from adapters.mail.text import decode_bytes, single_line
 from adapters.mail.transfer import lenient_b64decode
 from domain.addresses import address_key
 from domain.messages import HeaderSummary
+
+boundaries.install()  # one pattern compile per message less (adapters/mail/boundaries.py)
 
 _HEAD_LIMIT = 1024 * 1024  # headers beyond 1 MiB are not read (hostile header floods)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -66,7 +70,11 @@ def parse_message(raw: bytes, *, headers_only: bool = False) -> Message:
     parser = BytesHeaderParser(policy=compat32) if headers_only else BytesParser(policy=compat32)
     data = _split_head(raw) if headers_only else raw
     data = _unfold_boundary(data)
-    msg = _parse(parser, data)
+    elided = None if headers_only else Elided(data)  # large base64 bodies set aside
+    if elided is not None and elided.runs:
+        msg = elided.restore(_parse(parser, elided.data))
+    else:
+        msg = _parse(parser, data)
     if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
         repaired = _drop_stray_header_lines(data)
         if repaired != data:

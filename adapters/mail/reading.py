@@ -15,9 +15,11 @@ from adapters.mail.headers import parse_message
 from adapters.mail.view import message_view
 from adapters.mail.xml_parts import transactions_in
 from domain.messages import ExtractedDocument, ReadMessage
+from domain.reply_reference import candidates
 from domain.xml_model import XmlTransaction
 
 XmlParse = Callable[[bytes], XmlTransaction]
+REFERENCE_SCAN_CHARS = 64 * 1024  # a reply quotes our footer near its top; ~1 ms at most
 
 
 TOO_DEEP = ("This message nests attached messages deeper than can be read (hundreds of "
@@ -46,7 +48,12 @@ def _read(raw: bytes, envelope_from: str | None, xml_parse: XmlParse | None) -> 
     report = delivery_report(msg)
     if report is not None:
         view = replace(view, delivery_report=report)
-    return without_nul(ReadMessage(view, extract_document(msg)))
+    document = extract_document(msg)
+    # The footer line of our mail, quoted in the reply (its first part: the newest quote).
+    found = candidates([document.text[:REFERENCE_SCAN_CHARS]])
+    if found:
+        view = replace(view, reply_references=tuple(dict.fromkeys(view.reply_references + found)))
+    return without_nul(ReadMessage(view, document))
 
 
 def read_or_error(raw: bytes, envelope_from: str | None,

@@ -36,12 +36,18 @@ class SmtpConnection:
              before_commit: Callable[[], None] | None = None) -> list[str]:
         """Compose and send one mail; returns the recipients the server refused (the others
         got it). `before_commit` runs when the server has everything but the final dot."""
-        data = compose(mail, original=original, allow_8bit=self.supports_8bit)
-        return self.send_bytes(mail.mail_from, [*mail.to, *mail.bcc], data,
-                               before_commit or (lambda: None))
+        return _committed(self.prepare(mail, original), before_commit or (lambda: None))
 
     def send_bytes(self, mail_from: str, recipients: list[str], data: bytes,
                    commit_point: Callable[[], None] = lambda: None) -> list[str]:
+        return _committed(self.prepare_bytes(mail_from, recipients, data), commit_point)
+
+    def prepare(self, mail: OutgoingMail, original: bytes | None = None) -> PendingSmtpMail:
+        """The mail sent but for its final dot: see PendingSmtpMail."""
+        data = compose(mail, original=original, allow_8bit=self.supports_8bit)
+        return self.prepare_bytes(mail.mail_from, [*mail.to, *mail.bcc], data)
+
+    def prepare_bytes(self, mail_from: str, recipients: list[str], data: bytes) -> PendingSmtpMail:
         client = self._client
         try:
             options = [f"SIZE={len(data)}"] if client.has_extn("size") else []
@@ -62,28 +68,55 @@ class SmtpConnection:
             code, reply = client.getreply()
             if code != 354:
                 raise _refused(code, reply, "DATA refused")
-            text = _LEADING_DOT.sub(b"..", data)  # RFC 5321 §4.5.2 transparency
-            client.send(text if text.endswith(b"\r\n") else text + b"\r\n")
+            # RFC 5321 §4.5.2 transparency. Sent as is when no line starts with a dot, and the
+            # line end apart: a large forward is not copied twice more on its way out.
+            text = _LEADING_DOT.sub(b"..", data) if _needs_dots(data) else data
+            client.send(text)
+            if not text.endswith(b"\r\n"):
+                client.send(b"\r\n")
         except SendFailed:
             _reset(client)
             raise
         except (smtplib.SMTPException, OSError) as exc:
             raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False,
                              connection_lost=_lost(exc)) from exc
+        return PendingSmtpMail(client, sorted(refused))
+
+
+def _needs_dots(data: bytes) -> bool:
+    return data.startswith(b".") or b"\n." in data
+
+
+class PendingSmtpMail:
+    """A mail the server has whole but for its final dot: `finish` sends the dot (after the
+    caller's commit), `abort` drops the connection so the server discards the transaction."""
+
+    def __init__(self, client: smtplib.SMTP, refused: list[str]) -> None:
+        self._client = client
+        self.refused = refused
+
+    def finish(self) -> list[str]:
         try:
-            commit_point()
-        except BaseException:
-            client.close()  # the server discards a transaction that never got its final "."
-            raise
-        try:
-            client.send(b".\r\n")
-            code, reply = client.getreply()
+            self._client.send(b".\r\n")
+            code, reply = self._client.getreply()
         except (smtplib.SMTPException, OSError) as exc:
             raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False,
                              unconfirmed=True, connection_lost=True) from exc
         if code != 250:
             raise SendFailed(f"SMTP {code}: {_text(reply)}", permanent=code >= 500)
-        return sorted(refused)
+        return self.refused
+
+    def abort(self) -> None:
+        self._client.close()
+
+
+def _committed(pending: PendingSmtpMail, commit_point: Callable[[], None]) -> list[str]:
+    try:
+        commit_point()
+    except BaseException:
+        pending.abort()
+        raise
+    return pending.finish()
 
 
 class SmtpMailer:

@@ -14,6 +14,7 @@ from adapters.mail.headers import (
     message_ids,
 )
 from domain.model import MessageView
+from domain.reply_reference import candidates
 
 # Headers the guards and rules look at; nothing else is copied into the view.
 _RULE_HEADERS = (
@@ -35,11 +36,14 @@ def message_view(msg: Message, *, envelope_from: str | None = None) -> MessageVi
     if return_path is None and headers.get("return-path") is not None:
         return_path = headers.get("return-path")
     senders = addresses(headers.get_all("from"))
+    to, cc = tuple(addresses(headers.get_all("to"))), tuple(addresses(headers.get_all("cc")))
+    # Where the recipient's sub-address shows: To/Cc, and the envelope as MTAs record it.
+    recipients = [*to, *cc, *headers.get_all("delivered-to"), *headers.get_all("x-original-to")]
     return MessageView(
         from_address=senders[0] if senders else None,
         from_name=display_name(headers.get_all("from")),
-        to=tuple(addresses(headers.get_all("to"))),
-        cc=tuple(addresses(headers.get_all("cc"))),
+        to=to,
+        cc=cc,
         subject=header_text(headers.get("subject")),
         message_id=message_id(headers.get("message-id")),
         in_reply_to=message_ids(headers.get_all("in-reply-to")),
@@ -50,6 +54,7 @@ def message_view(msg: Message, *, envelope_from: str | None = None) -> MessageVi
         return_path=return_path,
         headers=rule_headers,
         auth_results=auth_verdicts(headers),
+        reply_references=candidates(header_text(r) for r in recipients if "+" in r),
     )
 
 

@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from adapters.mailbox.oauth2 import OAuth2Error, log_in_with_token
 from domain.messages import MailboxServer
+from domain.ports import AccessTokens
 
 SEEN = b"\\Seen"
 DELETED = b"\\Deleted"
@@ -112,8 +114,10 @@ class ImapMailbox:
 class ImapConnector:
     """Connects and logs in (domain.ports.MailboxConnector)."""
 
-    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext | None = None, *,
+                 tokens: AccessTokens | None = None) -> None:
         self._ssl_context = ssl_context
+        self._tokens = tokens
 
     @contextmanager
     def connect(self, server: MailboxServer) -> Iterator[ImapMailbox]:
@@ -133,7 +137,10 @@ class ImapConnector:
                 uidvalidity = mailbox.select(server.folder)
                 count = len(mailbox.uids_after(0))
         except LoginError as exc:
-            return False, f"{where}: login refused: {_text(exc)}"
+            how = " (XOAUTH2)" if server.oauth2 is not None else ""
+            return False, f"{where}: login refused{how}: {_text(exc)}"
+        except OAuth2Error as exc:
+            return False, f"{where}: no OAuth2 access token: {exc}"
         except CONNECTION_ERRORS as exc:
             return False, f"{where}: {type(exc).__name__}: {_text(exc)}"
         who = f" as {server.username}" if server.username else ""
@@ -148,12 +155,22 @@ class ImapConnector:
         try:
             if server.security == "starttls":
                 client.starttls(context)  # RFC 9051 §6.2.1
-            if server.username:
+            if server.oauth2 is not None:
+                self._xoauth2(client, server)
+            elif server.username:
                 client.login(server.username, server.password or "")
         except BaseException:
             _shutdown(client)
             raise
         return client
+
+    def _xoauth2(self, client: IMAPClient, server: MailboxServer) -> None:
+        """SASL XOAUTH2, Google's and Microsoft's IMAP OAuth2 mechanism."""
+        grant, tokens, user = server.oauth2, self._tokens, server.username
+        if grant is None or tokens is None or not user:
+            raise OAuth2Error("XOAUTH2 needs a user name and a token service")
+        log_in_with_token(tokens, grant, lambda token: client.oauth2_login(user, token),
+                          LoginError)
 
 
 def _text(exc: BaseException) -> str:

@@ -6,13 +6,16 @@ only at QUIT (RFC 1939 §6), so a session that breaks off deletes nothing.
 
 from __future__ import annotations
 
+import base64
 import poplib
 import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from adapters.mailbox.oauth2 import OAuth2Error, log_in_with_token
 from domain.messages import MailboxServer
+from domain.ports import AccessTokens
 
 # poplib refuses lines above 2048 bytes; real mail has longer ones (RFC 5322 §2.1.1's 998 is
 # broken by many senders' HTML), and a message must never be refused for its line lengths.
@@ -44,8 +47,10 @@ class Pop3Mailbox:
 
 
 class Pop3Connector:
-    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext | None = None, *,
+                 tokens: AccessTokens | None = None) -> None:
         self._ssl_context = ssl_context
+        self._tokens = tokens
 
     @contextmanager
     def connect(self, server: MailboxServer) -> Iterator[Pop3Mailbox]:
@@ -64,6 +69,8 @@ class Pop3Connector:
                 count = len(mailbox.listing())
         except poplib.error_proto as exc:
             return False, f"{where}: refused: {_text(exc)}"
+        except OAuth2Error as exc:
+            return False, f"{where}: no OAuth2 access token: {exc}"
         except ERRORS as exc:
             return False, f"{where}: {type(exc).__name__}: {_text(exc)}"
         who = f" as {server.username}" if server.username else ""
@@ -80,13 +87,34 @@ class Pop3Connector:
         try:
             if server.security == "starttls":
                 client.stls(context)
-            if server.username:
+            if server.oauth2 is not None:
+                self._xoauth2(client, server)
+            elif server.username:
                 client.user(server.username)
                 client.pass_(server.password or "")
         except BaseException:
             _close(client)
             raise
         return client
+
+    def _xoauth2(self, client: poplib.POP3, server: MailboxServer) -> None:
+        """AUTH XOAUTH2 with an initial response (RFC 5034 §4). A refused token is answered
+        with a challenge holding the error (Google's XOAUTH2 protocol, like RFC 7628 §3.2.3
+        for OAUTHBEARER), to which the client sends an empty line and gets -ERR."""
+        grant, tokens, user = server.oauth2, self._tokens, server.username
+        if grant is None or tokens is None or not user:
+            raise OAuth2Error("XOAUTH2 needs a user name and a token service")
+
+        def log_in(token: str) -> None:
+            initial = base64.b64encode(f"user={user}\1auth=Bearer {token}\1\1".encode())
+            answer = client._shortcmd(  # type: ignore[attr-defined]  # noqa: SLF001
+                f"AUTH XOAUTH2 {initial.decode('ascii')}")
+            if not answer.startswith(b"+OK"):
+                # raises error_proto with the -ERR line
+                client._shortcmd("")  # type: ignore[attr-defined]  # noqa: SLF001
+                raise poplib.error_proto(b"-ERR XOAUTH2 not accepted")
+
+        log_in_with_token(tokens, grant, log_in, poplib.error_proto)
 
 
 def _close(client: poplib.POP3) -> None:

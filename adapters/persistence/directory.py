@@ -15,6 +15,7 @@ from adapters.persistence.tables import (
     AutomationRule,
     Charge,
     Contact,
+    Document,
     Employee,
     HistoryNote,
     OutboundMessage,
@@ -70,6 +71,14 @@ _TICKETS_OF_OWN_IDS = (
     .where(_O.c.message_id.in_(bindparam("ids", expanding=True)), _O.c.ticket_id.is_not(None))
 )
 _OWN_MESSAGE_ID = select(_O.c.id).where(_O.c.message_id == bindparam("id")).limit(1)
+_D = Document.__table__  # type: ignore[attr-defined]
+_CORRESPONDENT = (
+    select(_D.c.id).where(_D.c.ticket_id == bindparam("ticket"),
+                          func.lower(_D.c.from_address) == bindparam("address"))
+    .union_all(select(_O.c.id).where(_O.c.ticket_id == bindparam("ticket"),
+                                     _O.c.recipient_key == bindparam("address")))
+    .limit(1)
+)
 _U = UndeliverableAddress.__table__  # type: ignore[attr-defined]
 _FORWARDS_SINCE = (
     select(func.count()).select_from(_O)
@@ -121,6 +130,11 @@ class SqlDirectory:
 
     def is_own_message_id(self, message_id: str) -> bool:
         return bool(self._rows(_OWN_MESSAGE_ID, id=message_id))
+
+    def ticket_correspondent(self, ticket_id: int, address: str) -> bool:
+        if not 0 < ticket_id <= MAX_ID:
+            return False
+        return bool(self._rows(_CORRESPONDENT, ticket=ticket_id, address=address))
 
     # Added on branch `security` (forged bounces, issue 15 item 2): the one new lookup.
     def outbound_recipients(self, message_id: str) -> tuple[str, ...] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from adapters.persistence.paging import page
@@ -17,6 +17,26 @@ from domain.model import OutboxStatus
 T = OutboundMessage.__table__  # type: ignore[attr-defined]
 _ADD = insert(T).returning(T.c.id)  # built once: this runs for nearly every message
 _OPEN = [OutboxStatus.PENDING, OutboxStatus.SENDING]
+
+
+def _claimed_update(require_status: str | None, **values: object) -> Any:
+    """An update of one claimed mail (id and attempt number), built once: the outbox runs
+    these for every mail it sends, and building and caching a statement per call cost more
+    than executing it."""
+    query = update(T).where(T.c.id == bindparam("claim_id"),
+                            T.c.attempts == bindparam("claim_attempts"))
+    if require_status:
+        query = query.where(T.c.status == require_status)
+    return query.values(**values)
+
+
+_HANDED_OVER = _claimed_update(OutboxStatus.PENDING, status=OutboxStatus.SENDING)
+_SENT = _claimed_update(OutboxStatus.SENDING, status=OutboxStatus.SENT, lease_expires_at=None,
+                        sent_at=bindparam("at"), last_error=bindparam("note"))
+_RETRY = _claimed_update(None, status=OutboxStatus.PENDING, sent_at=None, lease_expires_at=None,
+                         last_error=bindparam("note"), next_attempt_at=bindparam("at"))
+_FAILED = _claimed_update(None, status=OutboxStatus.FAILED, lease_expires_at=None,
+                          last_error=bindparam("note"))
 UNCONFIRMED = ("delivery unconfirmed: the sender stopped while the SMTP server was accepting "
                "this mail; not sent again, to avoid a duplicate")
 
@@ -38,7 +58,8 @@ class SqlOutbox:
             "kind": str(queued.kind), "purpose_key": queued.purpose_key,
             "mail_from": mail.mail_from, "to_addresses": list(mail.to),
             "bcc_addresses": list(mail.bcc), "recipient_key": sender_cap_key(mail.to[0]) if mail.to else None,
-            "subject": mail.subject, "body": mail.body, "headers": dict(mail.headers),
+            "subject": mail.subject, "body": mail.body, "html_body": mail.html,
+            "headers": dict(mail.headers),
             "from_name": mail.from_name, "message_id": mail.message_id,
             "attach_original": queued.attach_original,
             "inbound_message_id": queued.inbound_message_id, "ticket_id": queued.ticket_id,
@@ -81,11 +102,12 @@ class SqlOutbox:
             attempts=T.c.attempts + 1, lease_expires_at=now + timedelta(seconds=lease_seconds)))
         rows = session.execute(select(
             T.c.id, T.c.kind, T.c.mail_from, T.c.to_addresses, T.c.bcc_addresses, T.c.subject,
-            T.c.body, T.c.headers, T.c.message_id, T.c.from_name, T.c.attach_original,
+            T.c.body, T.c.html_body, T.c.headers, T.c.message_id, T.c.from_name, T.c.attach_original,
             T.c.inbound_message_id, T.c.attempts).where(T.c.id.in_(ids)).order_by(T.c.id)).all()
         return [DueMail(id=r.id, kind=r.kind, mail=OutgoingMail(
                     mail_from=r.mail_from, to=list(r.to_addresses or []), subject=r.subject,
-                    body=r.body, message_id=r.message_id, headers=dict(r.headers or {}),
+                    body=r.body, html=r.html_body, message_id=r.message_id,
+                    headers=dict(r.headers or {}),
                     from_name=r.from_name or "Email Connector",
                     bcc=list(r.bcc_addresses or [])),
                     attach_original=bool(r.attach_original),
@@ -94,27 +116,21 @@ class SqlOutbox:
 
     def mark_handed_over(self, mail: DueMail) -> bool:
         """The whole message is with the server, all but its final dot (adapters/mail/smtp.py)."""
-        return self._claimed(mail, status=OutboxStatus.SENDING)
+        return self._claimed(_HANDED_OVER, mail)
 
     def mark_sent(self, mail: DueMail, now: datetime, note: str | None = None) -> bool:
-        return self._claimed(mail, status=OutboxStatus.SENT, sent_at=now, lease_expires_at=None,
-                             last_error=note, require_status=OutboxStatus.SENDING)
+        return self._claimed(_SENT, mail, at=now, note=note)
 
     def mark_retry(self, mail: DueMail, error: str, next_attempt_at: datetime) -> bool:
-        return self._claimed(mail, status=OutboxStatus.PENDING, sent_at=None,
-                             last_error=error[:2000], next_attempt_at=next_attempt_at,
-                             lease_expires_at=None, require_status=None)
+        return self._claimed(_RETRY, mail, note=error[:2000], at=next_attempt_at)
 
     def mark_failed(self, mail: DueMail, error: str) -> bool:
-        return self._claimed(mail, status=OutboxStatus.FAILED, last_error=error[:2000],
-                             lease_expires_at=None, require_status=None)
+        return self._claimed(_FAILED, mail, note=error[:2000])
 
-    def _claimed(self, mail: DueMail, *, require_status: str | None = OutboxStatus.PENDING,
-                 **values: object) -> bool:
-        query = update(T).where(T.c.id == mail.id, T.c.attempts == mail.attempts)
-        if require_status:
-            query = query.where(T.c.status == require_status)
-        return bool(self.session.execute(query.values(**values)).rowcount == 1)
+    def _claimed(self, statement: Any, mail: DueMail, **values: object) -> bool:
+        result = self.session.connection().execute(
+            statement, {"claim_id": mail.id, "claim_attempts": mail.attempts, **values})
+        return bool(result.rowcount == 1)
 
     def backlog(self) -> int:
         return int(self.session.execute(

@@ -23,17 +23,19 @@ from adapters.persistence.outbox import SqlOutbox
 from adapters.persistence.records import SqlRecords
 from adapters.persistence.xml_store import XmlStore
 from domain.messages import Origin
+from domain.ports import CredentialStore, Inbox, MailboxStates, Outbox, Records, SettingsStore
 
 
 class SqlUnitOfWork:
     def __init__(self, session: Session, *, skip_locked: bool) -> None:
         self.session = session
-        self.inbox = SqlInbox(session, skip_locked=skip_locked)
-        self.outbox = SqlOutbox(session, skip_locked=skip_locked)
-        self.records = SqlRecords(session)
-        self.settings = SqlSettingsStore(session)
-        self.mailboxes = SqlMailboxStates(session)
-        self.credentials = SqlCredentialStore(session)
+        # typed as the ports (UnitOfWork's attributes): each repository is checked against its own
+        self.inbox: Inbox = SqlInbox(session, skip_locked=skip_locked)
+        self.outbox: Outbox = SqlOutbox(session, skip_locked=skip_locked)
+        self.records: Records = SqlRecords(session)
+        self.settings: SettingsStore = SqlSettingsStore(session)
+        self.mailboxes: MailboxStates = SqlMailboxStates(session)
+        self.credentials: CredentialStore = SqlCredentialStore(session)
 
     @cached_property
     def directory(self) -> SqlDirectory:

@@ -186,6 +186,7 @@ class OutboundMessage(SQLModel, table=True):
     origin_key: str | None = None
     subject: str = Field(sa_type=Text)
     body: str = Field(default="", sa_type=Text)
+    html_body: str | None = Field(default=None, sa_type=Text)  # an HTML alternative, when set
     headers: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
     attach_original: bool = False
     message_id: str = Field(unique=True)
@@ -239,7 +240,6 @@ class MailboxState(SQLModel, table=True):
 
 class Credential(SQLModel, table=True):
     """Named REST API keys (kind "api_key") and the inbound password: SHA-256 digests only."""
-
     kind: str = Field(primary_key=True)
     name: str = Field(primary_key=True)
     digest: bytes = Field(sa_type=LargeBinary)

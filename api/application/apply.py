@@ -78,7 +78,8 @@ def _forward(uow: UnitOfWork, decision: Decision, parsed: ParsedMessage, values:
              now: datetime, *, ticket_number: str | None) -> None:
     uow.outbox.add(authoring.forward(values, parsed.view, decision, inbound_id=parsed.claimed.id,
                                      ticket_number=ticket_number,
-                                     purpose_key=_purpose(parsed, "forward")), now)
+                                     purpose_key=_purpose(parsed, "forward"),
+                                     has_files=bool(parsed.document.attachments)), now)
 
 
 def _apply_xml(uow: UnitOfWork, decision: ApplyXml, parsed: ParsedMessage, values: Values,

@@ -8,9 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 from api.application import authoring
+from api.application.acknowledgement_text import AcknowledgementPreview, Templates, preview
 from api.application.clock import utcnow
 from api.application.delivery import smtp_server
-from api.application.mailboxes import imap_server, pop3_server
+from api.application.mailboxes import mailbox_servers
 from api.application.runtime_settings import Values
 from api.application.services import Services
 from api.application.xml_transactions import XmlOptions, run_transactions
@@ -41,19 +42,31 @@ def smtp_check(app: Services) -> tuple[bool, str]:
 
 
 def imap_check(app: Services) -> tuple[bool, str]:
-    """Connect and log in to the IMAP mailbox of the settings, and open its folder."""
-    server = imap_server(app.settings.current(max_age=0))
-    if server is None or app.imap is None:
-        return False, "no IMAP mailbox is configured (CONNECTOR_IMAP_HOST)"
-    return app.imap.check(server)
+    """Connect and log in to each IMAP mailbox of the settings, and open its folder."""
+    return _check_mailboxes(app, "imap", app.imap, "no IMAP mailbox is configured "
+                            "(CONNECTOR_IMAP_HOST)")
 
 
 def pop3_check(app: Services) -> tuple[bool, str]:
-    """Connect and log in to the POP3 maildrop of the settings."""
-    server = pop3_server(app.settings.current(max_age=0))
-    if server is None or app.pop3 is None:
-        return False, "no POP3 mailbox is configured (CONNECTOR_POP3_HOST)"
-    return app.pop3.check(server)
+    """Connect and log in to each POP3 maildrop of the settings."""
+    return _check_mailboxes(app, "pop3", app.pop3, "no POP3 mailbox is configured "
+                            "(CONNECTOR_POP3_HOST)")
+
+
+def _check_mailboxes(app: Services, protocol: str, client: Any,
+                     none: str) -> tuple[bool, str]:
+    try:
+        servers = mailbox_servers(app.settings.current(max_age=0), protocol)
+    except ValueError as exc:
+        return False, str(exc)
+    if not servers or client is None:
+        return False, none
+    answers = [client.check(server) for server in servers]
+    if len(answers) == 1:
+        ok, detail = answers[0]
+        return bool(ok), str(detail)
+    return (all(ok for ok, _ in answers), "; ".join(
+        f"{server.name}: {detail}" for server, (_, detail) in zip(servers, answers, strict=True)))
 
 
 def send_test_email(app: Services, *, to: str, sender: str | None) -> tuple[bool, str]:
@@ -72,6 +85,22 @@ def send_test_email(app: Services, *, to: str, sender: str | None) -> tuple[bool
         if mail.status == OutboxStatus.FAILED or utcnow() > deadline:
             return False, mail.last_error or "not sent yet"
         time.sleep(0.05)  # another worker has it: wait for its answer
+
+
+def acknowledgement_preview(app: Services, *, sender_name: str, sender_address: str,
+                            subject: str, ticket_id: int, subject_template: str | None = None,
+                            body_template: str | None = None, html_template: str | None = None
+                            ) -> AcknowledgementPreview:
+    """The acknowledgement as a sample sender would receive it, with the current templates or
+    with the ones given (to try them before saving); nothing is stored or sent."""
+    values = app.settings.current(max_age=0)
+    saved = Templates.of(values)
+    templates = Templates(subject_template if subject_template is not None else saved.subject,
+                          body_template if body_template is not None else saved.body,
+                          html_template if html_template is not None else saved.html)
+    return preview(values, sender_name=sender_name, sender_address=sender_address,
+                   subject=subject, ticket_id=ticket_id, templates=templates,
+                   reference=authoring.reference_for(values, ticket_id))
 
 
 def readiness(app: Services) -> dict[str, str]:

@@ -28,6 +28,7 @@ from typing import Any
 from api.application.clock import private_folder, utcnow
 from domain.errors import StorageUnavailable
 from domain.ports import Storage
+from domain.settings import Secret
 
 log = logging.getLogger(__name__)
 USE_RECORDED_EVERY = 60.0  # seconds: a key's last use is kept to about the minute
@@ -171,7 +172,17 @@ def load_credentials(settings: Any, storage: Storage | None = None) -> Credentia
                        else digest(metrics_token.get_secret_value()))
 
 
-def _stored_secret(path: Path, label: str) -> str:
+def reply_reference_key(settings: Any) -> Secret:
+    """The key of the signed reply reference (domain/reply_reference.py): the setting, else one
+    generated on first start and kept in the data directory (never shown: nobody types it).
+    Every process of one installation reads the same file, so all sign alike."""
+    if settings.reply_reference_key is not None:
+        return Secret(settings.reply_reference_key.get_secret_value())
+    return Secret(_stored_secret(settings.data_dir / "reply-reference-key",
+                                 "reply reference key", announce=False))
+
+
+def _stored_secret(path: Path, label: str, *, announce: bool = True) -> str:
     try:
         return path.read_text().strip()
     except FileNotFoundError:
@@ -188,8 +199,9 @@ def _stored_secret(path: Path, label: str) -> str:
         return path.read_text().strip()
     finally:
         temporary.unlink(missing_ok=True)
-    print(f"Email Connector: generated {label}: {secret}\n  (stored in {path}; shown once)",
-          file=sys.stdout, flush=True)
+    if announce:
+        print(f"Email Connector: generated {label}: {secret}\n  (stored in {path}; shown once)",
+              file=sys.stdout, flush=True)
     return secret
 
 

@@ -2,13 +2,16 @@
 
 Each mail is claimed with a lease and recorded as handed over at the commit point inside the
 SMTP transaction (see adapters/mail/smtp.py), so a crash at any moment never sends it twice.
-The server's acceptance is recorded with the next mail's commit (one commit per mail); after a
-crash, a mail accepted but not yet recorded shows as sent and unconfirmed.
+Up to `smtp_connections` mails go out side by side, one per connection, and are recorded as
+handed over in one durable commit (one commit per group instead of one per mail). The
+server's acceptance is recorded with the next group's commit; after a crash, a mail accepted
+but not yet recorded shows as sent and unconfirmed.
 """
 
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from datetime import timedelta
 
 from api.application.clock import utcnow
@@ -17,7 +20,7 @@ from api.application.runtime_settings import RuntimeSettings, Values
 from domain.errors import SendFailed
 from domain.messages import DueMail, SmtpServer
 from domain.model import OutboxKind
-from domain.ports import MailConnection, Mailer, Storage, UnitOfWork
+from domain.ports import MailConnection, Mailer, PendingMail, Storage, UnitOfWork
 
 log = logging.getLogger(__name__)
 _MAX_BACKOFF = timedelta(hours=1)
@@ -43,13 +46,15 @@ class OutboxSender:
             return 0
         originals = self._originals(due)
         unsent = list(due)
+        # The server as the settings say now: a change is used by the next batch.
+        values = self._settings.current(max_age=0)
         try:
-            # The server as the settings say now: a change is used by the next batch.
-            with self._mailer.connect(smtp_server(self._settings.current(max_age=0))) as connection:
+            with ExitStack() as stack:
+                connections = self._connect(stack, smtp_server(values),
+                                            min(values.smtp_connections, len(due)))
                 while unsent:
-                    mail = unsent.pop(0)
-                    with handling(mail.inbound_message_id):
-                        self._send(connection, mail, originals.get(mail.id))
+                    group, unsent = unsent[:len(connections)], unsent[len(connections):]
+                    self._send_group(connections, group, originals)
         except SendFailed as exc:  # no connection (any more): what is left is retried
             for mail in unsent:
                 with handling(mail.inbound_message_id):
@@ -64,6 +69,18 @@ class OutboxSender:
                     self._record_accepted(uow)
         return len(due)
 
+    def _connect(self, stack: ExitStack, server: SmtpServer, wanted: int) -> list[MailConnection]:
+        """Up to `wanted` connections; a server that refuses more than some gets fewer."""
+        connections = [stack.enter_context(self._mailer.connect(server))]
+        while len(connections) < wanted:
+            try:
+                connections.append(stack.enter_context(self._mailer.connect(server)))
+            except SendFailed as exc:
+                log.info("outbox: the SMTP server refused connection %d: %s",
+                         len(connections) + 1, exc)
+                break
+        return connections
+
     def _record_accepted(self, uow: UnitOfWork) -> None:
         now = utcnow()
         for mail, note in self._accepted:
@@ -71,27 +88,53 @@ class OutboxSender:
             self._metrics_sent(mail, "sent")
         self._accepted.clear()
 
-    def _send(self, connection: MailConnection, mail: DueMail, original: bytes | None) -> None:
-        def record_handed_over() -> None:
-            # One commit per mail: the mails the server already accepted are recorded as sent
-            # in the same transaction that records this one as handed over.
+    def _send_group(self, connections: list[MailConnection], group: list[DueMail],
+                    originals: dict[int, bytes]) -> None:
+        """One mail per connection, sent but for the final dot; their hand-overs recorded in
+        one durable commit (with the acceptances of the group before); then the dots."""
+        lost: SendFailed | None = None
+        pending: list[tuple[DueMail, PendingMail]] = []
+        for connection, mail in zip(connections, group, strict=False):
+            with handling(mail.inbound_message_id):
+                try:
+                    pending.append((mail, connection.prepare(mail.mail, originals.get(mail.id))))
+                except SendFailed as exc:
+                    self._failed(mail, exc)
+                    lost = lost or (exc if exc.connection_lost else None)
+        if pending:
+            self._hand_over(pending)
+        for mail, handed_over in pending:
+            with handling(mail.inbound_message_id):
+                try:
+                    refused = handed_over.finish()
+                except SendFailed as exc:
+                    lost = self._not_finished(mail, exc) or lost
+                    continue
+            note = f"sent, but refused for: {', '.join(refused)}" if refused else None
+            self._accepted.append((mail, note))
+        if lost is not None:
+            raise lost
+
+    def _hand_over(self, pending: list[tuple[DueMail, PendingMail]]) -> None:
+        try:
             with self._storage.writing() as uow:
                 self._record_accepted(uow)
-                if not uow.outbox.mark_handed_over(mail):
-                    raise _ClaimLost
+                for mail, _ in pending:
+                    if not uow.outbox.mark_handed_over(mail):
+                        raise _ClaimLost
+        except BaseException:
+            for _, handed_over in pending:  # not recorded: the server must not accept them
+                handed_over.abort()
+            raise
 
-        try:
-            refused = connection.send(mail.mail, original, record_handed_over)
-        except SendFailed as exc:
-            if exc.unconfirmed:  # resending could deliver it twice: say so, do not resend
-                with self._storage.writing() as uow:
-                    uow.outbox.mark_sent(mail, utcnow(), note=f"delivery unconfirmed: {exc}")
-                raise
-            self._failed(mail, exc)
-            if exc.connection_lost:
-                raise
-            return
-        self._accepted.append((mail, f"sent, but refused for: {', '.join(refused)}" if refused else None))
+    def _not_finished(self, mail: DueMail, exc: SendFailed) -> SendFailed | None:
+        """Record a mail whose final dot failed; the error when its connection is gone."""
+        if exc.unconfirmed:  # resending could deliver it twice: say so, do not resend
+            with self._storage.writing() as uow:
+                uow.outbox.mark_sent(mail, utcnow(), note=f"delivery unconfirmed: {exc}")
+            return exc
+        self._failed(mail, exc)
+        return exc if exc.connection_lost else None
 
     def _failed(self, mail: DueMail, error: SendFailed) -> None:
         now = utcnow()

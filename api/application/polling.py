@@ -13,113 +13,38 @@ keys keep what was stored from being stored twice.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Any
 
-from api.application.clock import utcnow
-from api.application.mailboxes import envelope_address, imap_server
+from api.application.mailbox_loop import MailboxLoop
+from api.application.mailboxes import envelope_address
 from api.application.runtime_settings import RuntimeSettings
-from domain.messages import InboundDelivery, MailboxHealth, MailboxPosition, MailboxServer, Stored
+from domain.messages import InboundDelivery, MailboxPosition, MailboxServer, Stored
 from domain.ports import MailboxClient, MailboxConnector, Storage
 
 log = logging.getLogger(__name__)
-BACKOFF_MAX_SECONDS = 300.0
 
 
-class HealthBoard:
-    """A poller's view of its mailbox, kept in memory and reported to the database, so that
-    /readyz and /metrics of every process show it (the poller runs in a process of its own)."""
+class ImapPoller(MailboxLoop):
+    protocol = "imap"
 
-    def __init__(self, storage: Storage) -> None:
-        self._storage = storage
-        self._lock = threading.Lock()
-        self._health: MailboxHealth | None = None
-
-    def current(self) -> MailboxHealth | None:
-        with self._lock:
-            return self._health
-
-    def note(self, server: MailboxServer, *, taken: int = 0, **changes: Any) -> None:
-        with self._lock:
-            health = self._health
-            if health is None or health.name != server.name:
-                health = MailboxHealth(server.name)
-            health = self._health = replace(health, taken=health.taken + taken, **changes)
-        try:
-            with self._storage.writing(durable=False) as uow:
-                uow.mailboxes.report(server.state_key, health, taken)
-        except Exception as exc:  # the database is down: the poller's own retry says so
-            log.debug("mailbox %s: health not recorded: %s", server.name, exc)
-
-
-def backoff_seconds(failures: int) -> float:
-    """1, 2, 4 … seconds after consecutive failures, at most five minutes."""
-    return min(float(2 ** max(failures - 1, 0)), BACKOFF_MAX_SECONDS)
-
-
-class ImapPoller:
     def __init__(self, storage: Storage, settings: RuntimeSettings, connector: MailboxConnector,
                  store: Callable[[InboundDelivery], Stored], *, batch_size: int = 25,
-                 metrics: Any = None) -> None:
-        self._storage = storage
-        self._settings = settings
-        self._connector = connector
-        self._store = store
+                 name: str | None = None) -> None:
+        super().__init__(storage, settings, connector, store, name=name)
         self._batch_size = batch_size
-        self._metrics = metrics
-        self._stopping = threading.Event()
-        self._board = HealthBoard(storage)
-        self._note = self._board.note
 
-    # --- the loop ---------------------------------------------------------------------------
-
-    def run(self) -> None:
-        """Poll until stop(): connect, take, wait (IDLE or sleep), reconnect with backoff."""
-        failures = 0
-        while not self._stopping.is_set():
-            values = self._settings.current(max_age=0)
-            server = imap_server(values)
-            if server is None:
-                self._stopping.wait(values.imap_poll_seconds)
-                continue
-            try:
-                with self._connector.connect(server) as client:
-                    self._note(server, connected=True)
-                    failures = 0
-                    self._serve(client, server)
-                self._note(server, connected=False)
-            except Exception as exc:  # the server, the network or the database: retry later
-                failures += 1
-                delay = backoff_seconds(failures)
-                self._note(server, connected=False, last_error=describe(exc))
-                log.warning("mailbox %s: %s; trying again in %.0f s", server.name,
-                            describe(exc), delay)
-                self._stopping.wait(delay)
-
-    def stop(self) -> None:
-        self._stopping.set()
-
-    @property
-    def stopping(self) -> bool:
-        return self._stopping.is_set()
-
-    def health(self) -> MailboxHealth | None:
-        return self._board.current()
-
-    def _serve(self, client: MailboxClient, server: MailboxServer) -> None:
+    def _session(self, client: MailboxClient, server: MailboxServer) -> float:
+        """Take, then wait for news (IDLE, or a sleep), until the settings change."""
         while not self._stopping.is_set():
             self.take(client, server)
-            values = self._settings.current(max_age=0)
-            if imap_server(values) != server:
+            if self.server() != server:
                 log.info("mailbox %s: settings changed, connecting again", server.name)
-                return
-            seconds = values.imap_poll_seconds
+                return 0.0
             if client.can_idle():
-                client.idle(seconds, self._stopping.is_set)
+                client.idle(server.poll_seconds, self._stopping.is_set)
             else:
-                self._stopping.wait(seconds)
+                self._stopping.wait(server.poll_seconds)
+        return 0.0
 
     # --- one pass ---------------------------------------------------------------------------
 
@@ -145,7 +70,7 @@ class ImapPoller:
             new += self._take_chunk(client, server, uidvalidity, chunk)
             with self._storage.writing() as uow:
                 uow.mailboxes.save(key, MailboxPosition(uidvalidity, chunk[-1]))
-        self._note(server, connected=True, last_success=utcnow(), last_error=None, taken=new)
+        self._took(server, new)
         return new
 
     def _take_chunk(self, client: MailboxClient, server: MailboxServer, uidvalidity: int,
@@ -175,7 +100,3 @@ class ImapPoller:
         # Only now, with every one of them committed, does the server hear that they are taken.
         client.mark_taken(stored_uids, server.processed_folder)
         return new
-
-def describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

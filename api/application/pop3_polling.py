@@ -12,55 +12,23 @@ are forgotten: RFC 1939 lets a server reuse one once its message is gone.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 
-from api.application.clock import utcnow
-from api.application.mailboxes import envelope_address, pop3_server
-from api.application.polling import HealthBoard, backoff_seconds, describe
-from api.application.runtime_settings import RuntimeSettings
-from domain.messages import InboundDelivery, MailboxHealth, MailboxServer, Stored
-from domain.ports import Pop3Client, Pop3Connector, Storage
+from api.application.mailbox_loop import MailboxLoop
+from api.application.mailboxes import envelope_address
+from domain.messages import InboundDelivery, MailboxServer
+from domain.ports import Pop3Client
 
 log = logging.getLogger(__name__)
 
 
-class Pop3Poller:
-    def __init__(self, storage: Storage, settings: RuntimeSettings, connector: Pop3Connector,
-                 store: Callable[[InboundDelivery], Stored]) -> None:
-        self._storage = storage
-        self._settings = settings
-        self._connector = connector
-        self._store = store
-        self._stopping = threading.Event()
-        self._board = HealthBoard(storage)
-        self._note = self._board.note
+class Pop3Poller(MailboxLoop):
+    """A short session per look (RFC 1939 §8: one session holds the maildrop at a time)."""
 
-    def run(self) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            values = self._settings.current(max_age=0)
-            server = pop3_server(values)
-            delay = values.pop3_poll_seconds
-            if server is not None:
-                try:
-                    with self._connector.connect(server) as client:
-                        self._note(server, connected=True)
-                        self.take(client, server)
-                    failures = 0
-                except Exception as exc:  # the server, the network or the database
-                    failures += 1
-                    delay = backoff_seconds(failures)
-                    self._note(server, connected=False, last_error=describe(exc))
-                    log.warning("pop3 mailbox %s: %s; trying again in %.0f s", server.name,
-                                describe(exc), delay)
-            self._stopping.wait(delay)
+    protocol = "pop3"
 
-    def stop(self) -> None:
-        self._stopping.set()
-
-    def health(self) -> MailboxHealth | None:
-        return self._board.current()
+    def _session(self, client: Pop3Client, server: MailboxServer) -> float:
+        self.take(client, server)
+        return server.poll_seconds
 
     def take(self, client: Pop3Client, server: MailboxServer) -> int:
         """Store every message whose unique-id is not stored yet; how many were new."""
@@ -98,5 +66,5 @@ class Pop3Poller:
         if gone:
             with self._storage.writing() as uow:
                 uow.mailboxes.forget(key, gone)
-        self._note(server, connected=True, last_success=utcnow(), last_error=None, taken=new)
+        self._took(server, new)
         return new

@@ -23,7 +23,9 @@ from api.application.runtime_settings import RuntimeSettings
 from api.application.xml_transactions import XmlOptions
 from domain.decide import decide
 from domain.messages import Claimed, ReadJob, ReadMessage
+from domain.model import MessageView
 from domain.ports import Reader, Storage
+from domain.reply_reference import candidates
 from domain.xml_api import TransactionResult
 
 log = logging.getLogger(__name__)
@@ -101,7 +103,8 @@ class Processor:
             if isinstance(result, str):  # bad input is data: recorded, never raised to the loop
                 failures.append((claim, result))
             else:
-                parsed.append(ParsedMessage(claim, result.view, result.document))
+                parsed.append(ParsedMessage(claim, _with_envelope(result.view, claim),
+                                            result.document))
         self._decide_and_apply(parsed, failures)
 
     def _decide_and_apply(self, parsed: list[ParsedMessage],
@@ -172,6 +175,15 @@ class Processor:
                     finished.append((item.claimed, decision.outcome))
                     log.info("%s: %s", decision.outcome, decision.reason)
         return finished, failed
+
+
+def _with_envelope(view: MessageView, claim: Claimed) -> MessageView:
+    """The envelope recipient's sub-address (support+t123-...@, Postmark's MailboxHash) as a
+    reply reference candidate, before those the headers and body gave."""
+    found = candidates(r for r in claim.envelope_to if "+" in r)
+    if not found:
+        return view
+    return replace(view, reply_references=tuple(dict.fromkeys(found + view.reply_references)))
 
 
 class _Retry(Exception):

@@ -181,6 +181,7 @@ class RuntimeSettings:
             distrust_failed_employee_auth=values.distrust_failed_employee_auth,
             trusted_authserv_ids=tuple(i.strip() for i in (values.trusted_authserv_ids or "")
                                        .split(",") if i.strip()),
+            reply_reference_key=str(values.reply_reference_key or ""),
         )
 
     def ticket_pattern(self, values: Values) -> re.Pattern[str]:

@@ -17,14 +17,15 @@ MiB = 1024 * 1024
 ACK_SUBJECT = "[Ticket #{number}] {subject}"
 ACK_BODY = """Hello{name},
 
-we have received your message and opened ticket {number} for it.
+We have received your message "{subject}" and opened ticket {number} for it. Our team will get back to you as soon as possible.
 
-Subject: {subject}
+To add anything to this ticket, reply to this email and keep "[Ticket #{number}]" in the subject.
 
-To add to this ticket, reply to this email and keep "[Ticket #{number}]" in the subject.
-
-This is an automatic message.
+{team}
+(This message was sent automatically.)
 """
+# One line per paragraph: the reader's mail client wraps it (a quoted subject varies in length).
+ACK_PLACEHOLDERS = {"name": "", "number": "0000001", "subject": "", "team": ""}
 
 
 def _pattern(value: str | None) -> None:
@@ -34,10 +35,18 @@ def _pattern(value: str | None) -> None:
 
 def _template(value: str) -> None:
     try:
-        value.format(name="", number="0000001", subject="")
-    except (KeyError, IndexError, ValueError) as exc:
+        value.format(**ACK_PLACEHOLDERS)
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise ValueError(f"the template has an unknown placeholder or a stray brace: {exc}; "
-                         "use {number}, {subject} and {name}") from None
+                         "use {number}, {subject}, {name} and {team}") from None
+
+
+def _tag(value: str) -> None:
+    try:
+        value.format(number="0000001")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(f"the tag has an unknown placeholder or a stray brace: {exc}; "
+                         "use {number}") from None
 
 
 def _s(name: str, annotation: Any, default: Any, doc: str, group: str = "service", **kw: Any
@@ -78,6 +87,11 @@ CORE: tuple[SettingSpec, ...] = (
        "outgoing", runtime=True),
     _s("smtp_username", str | None, None, "SMTP user", "outgoing", runtime=True),
     _s("smtp_password", str | None, None, "SMTP password", "outgoing", runtime=True, secret=True),
+    # Exchange Online's SMTP submission takes at most 3 connections per mailbox at once (432
+    # 4.3.2 beyond that: Microsoft's "concurrent connection throttling" page): 3 by default.
+    _s("smtp_connections", int, 3, "SMTP connections the outbox uses side by side (one mail "
+       "each; their hand-overs share one commit)", "outgoing", runtime=True, minimum=1,
+       maximum=16),
     _s("smtp_timeout_seconds", float, 30.0, "SMTP timeout", "outgoing", runtime=True,
        minimum=0.1, maximum=600),
     # incoming mail
@@ -100,9 +114,18 @@ CORE: tuple[SettingSpec, ...] = (
     _s("ticket_subject_pattern", str | None, None, "regex with one group for the ticket number",
        "processing", runtime=True, check=_pattern),
     _s("acknowledgement_subject", str, ACK_SUBJECT, "acknowledgement subject template "
-       "({number}, {subject}, {name})", "processing", runtime=True, check=_template),
-    _s("acknowledgement_body", str, ACK_BODY, "acknowledgement body template", "processing",
-       runtime=True, check=_template),
+       "({number}, {subject}, {name}, {team})", "processing", runtime=True, check=_template),
+    _s("acknowledgement_body", str, ACK_BODY, "acknowledgement body template (plain text)",
+       "processing", runtime=True, check=_template),
+    _s("acknowledgement_html_body", str | None, None, "an HTML alternative of the "
+       "acknowledgement body (same placeholders, HTML-escaped); unset: plain text only",
+       "processing", runtime=True, check=_template),
+    # The signed reply reference (domain/reply_reference.py) in acknowledgements and forwards.
+    _s("reply_reference_key", str | None, None, "key of the signed reply reference; unset: "
+       "generated once in the data directory", secret=True),
+    _s("reply_subaddress", bool, False, "acknowledgements' Reply-To is the public address with "
+       "the reference as a sub-address (support+t123-...@); only where that address is "
+       "delivered (the mail server or provider accepts +tags)", "processing", runtime=True),
     _s("xml_api_enabled", bool, False, "the XML API (by email and over HTTP)", "processing",
        runtime=True),
     _s("xml_api_password", str | None, None, "the XML API password", "processing", runtime=True,
@@ -130,6 +153,16 @@ CORE: tuple[SettingSpec, ...] = (
        "team", runtime=True, check=email_address),
     _s("from_name", str, "Email Connector", "the display name of outgoing mail", "team",
        runtime=True),
+    # Forwards: the subject tag says what happened ("" for none); From reads "Bob via <from_name>".
+    _s("forward_tag_unrecognized", str, "[Unrecognized]", "subject tag of forwards from unknown "
+       "senders", "team", runtime=True, check=_tag),
+    _s("forward_tag_reply", str, "[Reply #{number}]", "subject tag of forwarded customer replies "
+       "({number})", "team", runtime=True, check=_tag),
+    _s("forward_tag_error", str, "[Error]", "subject tag of forwards a person must decide",
+       "team", runtime=True, check=_tag),
+    # None by default: skipped alerts keep their subject, which the team's mail filters know.
+    _s("forward_tag_automated", str, "", "subject tag of automated mail forwarded by a skip "
+       "rule (none by default)", "team", runtime=True, check=_tag),
 )
 
 

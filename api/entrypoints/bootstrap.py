@@ -7,6 +7,7 @@ nowhere else: this is the one module that knows both the adapters and the applic
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,17 +20,19 @@ from adapters.mail.headers import summarize
 from adapters.mail.reader_pool import MessageReader
 from adapters.mail.smtp import SmtpMailer
 from adapters.mailbox.imap import ImapConnector
+from adapters.mailbox.oauth2 import OAuth2Tokens
 from adapters.mailbox.pop3 import Pop3Connector
 from adapters.persistence.db import Database
 from adapters.persistence.migrate import upgrade
 from adapters.persistence.storage import SqlStorage
 from adapters.xml.parse import MAX_BYTES, parse_transaction
 from adapters.xml.render import render_response
-from api.application.credentials import load_credentials
+from api.application.credentials import load_credentials, reply_reference_key
 from api.application.delivery import OutboxSender
 from api.application.ingest import IngestWriter
 from api.application.loops import BackgroundLoop
-from api.application.mailboxes import MAILBOX_SETTINGS
+from api.application.mailbox_loop import MailboxLoop, Pollers
+from api.application.mailboxes import MAILBOX_SETTINGS, PROTOCOLS
 from api.application.observability import Metrics
 from api.application.polling import ImapPoller
 from api.application.pop3_polling import Pop3Poller
@@ -55,15 +58,27 @@ class Process:
     services: Services
     reader: MessageReader
     loops: list[BackgroundLoop] = field(default_factory=list)
+    pollers: Pollers | None = None  # the mailboxes polled inside this process
+    _pollers_thread: threading.Thread | None = None
 
-    def start(self, *, ingest: bool = True, workers: bool | None = None) -> None:
+    def start(self, *, ingest: bool = True, workers: bool | None = None,
+              pollers: bool = False) -> None:
         if ingest:
             self.services.ingest.start()
         if self.settings.inline_worker if workers is None else workers:
             for loop in self.loops:
                 loop.start()
+        if pollers:
+            self.pollers = build_pollers(self, PROTOCOLS)
+            self._pollers_thread = threading.Thread(target=self.pollers.run, name="pollers",
+                                                    daemon=True)
+            self._pollers_thread.start()
 
     def stop(self) -> None:
+        if self.pollers is not None:  # first: they store through the ingest writer
+            self.pollers.stop()
+            if self._pollers_thread is not None:
+                self._pollers_thread.join(timeout=30)
         for loop in self.loops:
             loop.stop()
         self.services.processor.stop()
@@ -77,10 +92,13 @@ def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None)
     if settings.migrate_on_start:
         upgrade(db)
     storage = SqlStorage(db)
-    runtime = RuntimeSettings(SPECS, startup_values(settings, SPECS), storage)
+    startup = startup_values(settings, SPECS)
+    startup["reply_reference_key"] = reply_reference_key(settings)  # generated when unset
+    runtime = RuntimeSettings(SPECS, startup, storage)
     for warning in warnings(runtime.current().as_dict()):
         log.warning("not ready for real mail: %s", warning)
     metrics = Metrics()
+    tokens = OAuth2Tokens()  # one cache for every mailbox's XOAUTH2 logins and checks
     mailer = SmtpMailer()
     outbox = OutboxSender(storage, mailer, runtime, lease_seconds=settings.lease_seconds,
                           max_attempts=settings.outbox_max_attempts,
@@ -106,20 +124,31 @@ def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None)
         credentials=load_credentials(settings, storage), metrics=metrics,
         xml=XmlCodec(parse=parse_transaction, render=render_response, max_bytes=MAX_BYTES),
         wake_processing=processing_loop.wake, wake_outbox=outbox_loop.wake,
-        imap=ImapConnector(), pop3=Pop3Connector(),
+        imap=ImapConnector(tokens=tokens), pop3=Pop3Connector(tokens=tokens),
     )
     return Process(settings, services, reader, [processing_loop, outbox_loop])
 
 
-def build_imap_poller(process: Process) -> ImapPoller:
-    """The IMAP poller of a process built above: it stores through the process's ingest."""
+def build_imap_poller(process: Process, name: str | None = None) -> ImapPoller:
+    """The IMAP poller of a process built above (None: the CONNECTOR_IMAP_* mailbox); it
+    stores through the process's ingest writer."""
     services = process.services
-    assert services.imap is not None
-    return ImapPoller(services.storage, services.settings, services.imap,
-                      services.ingest.store, metrics=services.metrics)
+    assert services.imap is not None  # every process built above has the IMAP connector
+    return ImapPoller(services.storage, services.settings, services.imap, services.ingest.store,
+                      name=name)
 
 
-def build_pop3_poller(process: Process) -> Pop3Poller:
+def build_pop3_poller(process: Process, name: str | None = None) -> Pop3Poller:
     services = process.services
-    assert services.pop3 is not None
-    return Pop3Poller(services.storage, services.settings, services.pop3, services.ingest.store)
+    return Pop3Poller(services.storage, services.settings, services.pop3, services.ingest.store,
+                      name=name)
+
+
+def build_pollers(process: Process, protocols: tuple[str, ...]) -> Pollers:
+    """One loop per configured mailbox of the protocols, in one process."""
+    build = {"imap": build_imap_poller, "pop3": build_pop3_poller}
+
+    def make(protocol: str, name: str) -> MailboxLoop:
+        return build[protocol](process, name)
+
+    return Pollers(process.services.settings, make, protocols)

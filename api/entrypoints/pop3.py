@@ -1,17 +1,16 @@
-"""The POP3 poller process (Procfile `pop3`, `make pop3`): takes mail from the mailbox of the
-CONNECTOR_POP3_* settings and stores it; the web or worker processes process it.
+"""The POP3 poller process (Procfile `pop3`, `make pop3`): takes mail from every POP3 maildrop
+(CONNECTOR_POP3_* and CONNECTOR_MAILBOXES_FILE) and stores it; the web or worker processes process it.
 
 Run one per maildrop: a POP3 server lets one session at a time hold it (RFC 1939 §8).
 """
 
 from __future__ import annotations
 
-from api.entrypoints.bootstrap import build_pop3_poller
 from api.entrypoints.poller import serve
 
 
 def main() -> None:
-    serve("pop3", build_pop3_poller)
+    serve("pop3")
 
 
 if __name__ == "__main__":

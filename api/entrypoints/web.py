@@ -20,6 +20,7 @@ from api.http.app import build_app
 
 
 def create_app(settings: Any = None, *, start_workers: bool | None = None,
+               start_pollers: bool | None = None,
                provider_ports: ProviderPorts | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -30,7 +31,9 @@ def create_app(settings: Any = None, *, start_workers: bool | None = None,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        process.start(workers=start_workers)
+        # `make run`'s one process polls the configured mailboxes too (CONNECTOR_INLINE_POLLERS).
+        process.start(workers=start_workers,
+                      pollers=settings.inline_pollers if start_pollers is None else start_pollers)
         try:
             yield
         finally:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from adapters.mail.documents import extract_document
 from adapters.mail.headers import decode_words, parse_message
-from adapters.mail.transfer import lenient_b64decode
+from adapters.mail.transfer import decode_runs, lenient_b64decode
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4 + b"\n%%EOF\n"
 
@@ -52,3 +55,13 @@ def test_valid_base64_decodes_exactly_as_the_stdlib_does() -> None:
 def test_an_encoded_word_with_a_wrong_length_is_decoded() -> None:
     word = base64.b64encode(b"Drucker defekt!").decode()  # 20 characters, one too many
     assert decode_words(f"=?utf-8?B?{word}A?=") == "Drucker defekt!"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.binary(max_size=120), st.lists(st.tuples(st.integers(0, 200),
+                                                   st.sampled_from(b"=\r\n -*A+/")), max_size=4))
+def test_the_fast_path_decodes_as_the_lenient_runs_do(data: bytes, edits: list) -> None:
+    mangled = bytearray(base64.encodebytes(data))
+    for position, byte in edits:  # stray characters, padding in the middle, cut quads
+        mangled.insert(min(position, len(mangled)), byte)
+    assert lenient_b64decode(bytes(mangled)) == decode_runs(bytes(mangled))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import email
+from dataclasses import replace
 from email.policy import default
 
 from adapters.mail.compose import compose
@@ -49,3 +50,17 @@ def test_headers_and_non_ascii_subjects_are_encoded_for_smtp() -> None:
     assert msg["Message-ID"] == "<fwd.1@msp.example>"
     assert msg["Reply-To"] == "bob@acme.example"
     assert msg.get_content().splitlines() == ["Reason: ü"]
+
+
+def test_mail_to_bcc_recipients_only_has_no_empty_to_header() -> None:
+    data = compose(replace(MAIL, to=[], bcc=["audit@msp.example"]))
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert b"\r\nTo:" not in head and not head.startswith(b"To:")
+    assert b"audit@msp.example" not in head  # a Bcc is never written into the message
+
+
+def test_an_html_alternative_follows_the_plain_text() -> None:
+    msg = email.message_from_bytes(compose(replace(MAIL, html="<p>Grüße</p>")), policy=default)
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    assert msg.get_body(("html",)).get_content().strip() == "<p>Grüße</p>"

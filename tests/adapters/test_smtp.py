@@ -87,3 +87,14 @@ def test_a_failing_commit_point_leaves_the_server_with_nothing(smtp: SmtpSink) -
 
     time.sleep(0.2)
     assert smtp.messages == []
+
+
+def test_a_body_without_a_final_line_end_or_a_leading_dot_arrives_whole(smtp: SmtpSink) -> None:
+    with mailer(smtp).connect() as connection:
+        connection.send_bytes("s@msp.example", ["a@x.example"], b"Subject: x\r\n\r\nline one\r\nend")
+        connection.send_bytes("s@msp.example", ["a@x.example"], b".first\r\nSubject: y\r\n\r\nx")
+        connection.send_bytes("s@msp.example", ["a@x.example"], b"Subject: z\r\n\r\n.x\r\n")
+    first, second, third = smtp.wait_for(3)
+    assert first.data.endswith(b"line one\r\nend\r\n")
+    assert second.data.startswith(b".first\r\n")
+    assert third.data.endswith(b"\r\n.x\r\n")

@@ -88,12 +88,11 @@ class TestForwards:
         forward = smtp.wait_for(1)[0]
         assert forward.rcpt_tos == [TEAM]
         mail = parsed(forward.data)
-        assert mail["Subject"] == "Quote request"
+        assert mail["Subject"] == "[Unrecognized] Quote request"
         assert mail["Reply-To"] == "stranger@elsewhere.example"
         assert mail["X-Email-Connector-Outcome"] == "forwarded_unrecognized"
-        first_lines = mail.get_body(("plain",)).get_content().splitlines()[:2]
-        assert first_lines[0] == "Email Connector: forwarded_unrecognized"
-        assert first_lines[1].startswith("Reason: sender stranger@elsewhere.example")
+        first_line = mail.get_body(("plain",)).get_content().splitlines()[0]
+        assert first_line.startswith("stranger@elsewhere.example is not a known customer")
         assert attached_original(forward.data) == raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
     def test_two_accounts_claiming_a_domain_is_an_error_naming_both(self, api: Api, smtp: SmtpSink) -> None:

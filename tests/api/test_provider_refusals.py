@@ -89,6 +89,25 @@ class TestStatuses:
         response = hooks.client.post("/inbound/mailgun", content=body, headers={"Content-Type": ctype})
         assert response.status_code == 406
 
+    def test_a_mailgun_store_notification_is_406_with_the_reason_and_nothing_stored(
+            self, hooks: Hooks) -> None:
+        # The shape of Mailgun's store(notify=...) POST: parsed fields, the files as links.
+        links = [{"url": "https://storage-us-east4.api.mailgun.net/v3/domains/msp.example/"
+                  "messages/AgEF/attachments/0", "content-type": "application/pdf",
+                  "name": "invoice.pdf", "size": 48213}]
+        body, ctype = urlencoded(_mailgun_fields([
+            ("recipient", "support@msp.example"), ("from", "Bob <bob@acme.example>"),
+            ("subject", "Invoice"), ("body-plain", "See the attached invoice."),
+            ("message-headers", json.dumps([["From", "Bob <bob@acme.example>"]])),
+            ("attachments", json.dumps(links)),
+            ("message-url", "https://storage-us-east4.api.mailgun.net/v3/domains/msp.example/"
+             "messages/AgEF")], "d" * 50))
+        response = hooks.client.post("/inbound/mailgun", content=body, headers={"Content-Type": ctype})
+        assert response.status_code == 406
+        assert "store(notify)" in response.json()["detail"]
+        assert "forward()" in response.json()["detail"]
+        assert hooks.stored() == 0
+
     def test_a_malformed_postmark_post_is_403_which_stops_postmark_retrying(self, hooks: Hooks) -> None:
         response = hooks.client.post("/inbound/postmark", content=b"not json", headers={
             "Authorization": BASIC, "Content-Type": "application/json"})

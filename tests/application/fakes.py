@@ -45,6 +45,7 @@ class State:
     inbound_password: bytes | None = None
     directory: FakeRecordDirectory = field(default_factory=FakeRecordDirectory)
     commits: int = 0
+    durable_commits: int = 0
 
 
 class FakeInbox:
@@ -60,7 +61,8 @@ class FakeInbox:
                 id=new_id, status=MessageStatus.DONE if original else MessageStatus.QUEUED,
                 outcome="duplicate" if original else None, reason=None, ticket_id=None,
                 source=item.delivery.source, envelope_from=item.delivery.envelope_from,
-                received_at=now, generation=0, token=None, attempts=0, error=None,
+                envelope_to=item.delivery.envelope_to, received_at=now, generation=0, token=None,
+                attempts=0, error=None,
                 duplicate_of_id=original)
             if original:
                 results.append(Stored(new_id, "duplicate", original))
@@ -76,8 +78,8 @@ class FakeInbox:
         for m in self.s.inbound.values():
             if m.status == MessageStatus.QUEUED and len(claimed) < limit:
                 m.status, m.token, m.attempts = MessageStatus.PROCESSING, token, m.attempts + 1
-                claimed.append(Claimed(m.id, token, m.generation, m.source, m.envelope_from, (),
-                                       m.received_at))
+                claimed.append(Claimed(m.id, token, m.generation, m.source, m.envelope_from,
+                                       m.envelope_to, m.received_at))
         return claimed, []
 
     def release(self, claims: list[Claimed]) -> None:
@@ -289,6 +291,7 @@ class FakeStorage:
             self.state.__dict__.update(before)  # rolled back
             raise
         self.state.commits += 1
+        self.state.durable_commits += durable
 
     def ping(self) -> None:
         pass
@@ -317,28 +320,52 @@ class FakeReader:
 
 @dataclass
 class FakeMailer:
-    """Records what it is given; `refuse` makes every mail fail with that error."""
+    """Records what it is given; `refuse` makes every mail fail with that error, `refusals`
+    the next mails one each, and `max_connections` refuses connections beyond that many."""
 
     sent: list[tuple[SmtpServer, OutgoingMail, bytes | None]] = field(default_factory=list)
     refuse: SendFailed | None = None
+    refusals: list[SendFailed] = field(default_factory=list)
+    max_connections: int | None = None
+    open_connections: int = 0
+    most_connections: int = 0
+    aborted: list[OutgoingMail] = field(default_factory=list)
 
     @contextmanager
     def connect(self, server: SmtpServer) -> Iterator[Any]:
         mailer = self
+        if self.max_connections is not None and self.open_connections >= self.max_connections:
+            raise SendFailed("421 too many connections", permanent=False)
+
+        class Pending:
+            refused: list[str] = []
+
+            def __init__(self, mail: OutgoingMail, original: bytes | None) -> None:
+                self.mail, self.original = mail, original
+
+            def finish(self) -> list[str]:
+                mailer.sent.append((server, self.mail, self.original))
+                return []
+
+            def abort(self) -> None:
+                mailer.aborted.append(self.mail)
 
         class Connection:
             supports_8bit = True
 
-            def send(self, mail: OutgoingMail, original: bytes | None,
-                     before_commit: Callable[[], None] | None = None) -> list[str]:
+            def prepare(self, mail: OutgoingMail, original: bytes | None) -> Pending:
                 if mailer.refuse is not None:
                     raise mailer.refuse
-                if before_commit:
-                    before_commit()
-                mailer.sent.append((server, mail, original))
-                return []
+                if mailer.refusals:
+                    raise mailer.refusals.pop(0)
+                return Pending(mail, original)
 
-        yield Connection()
+        self.open_connections += 1
+        self.most_connections = max(self.most_connections, self.open_connections)
+        try:
+            yield Connection()
+        finally:
+            self.open_connections -= 1
 
     def check(self, server: SmtpServer) -> tuple[bool, str]:
         return True, f"connected to {server.host}:{server.port}"

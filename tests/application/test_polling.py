@@ -8,8 +8,9 @@ import threading
 from typing import Any
 
 from api.application.ingest import IngestWriter
+from api.application.mailbox_loop import backoff_seconds
 from api.application.mailboxes import MAILBOX_SETTINGS, imap_server
-from api.application.polling import ImapPoller, backoff_seconds
+from api.application.polling import ImapPoller
 from api.application.runtime_settings import RuntimeSettings, settings_model, startup_values
 from api.application.settings import CORE
 from domain.messages import HeaderSummary, InboundDelivery, Stored

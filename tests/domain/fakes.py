@@ -27,6 +27,8 @@ class FakeDirectory:
     rules: tuple[AutomationRule, ...] = ()
     # Message-ID of an outbound message -> the addresses it was sent to (To and Bcc).
     sent_to: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # ticket id -> the addresses that wrote on it or were written to about it
+    correspondents: dict[int, set[str]] = field(default_factory=dict)
 
     def add_account(self, account_id: int, name: str, *keys: str, contact_id: int | None = None) -> None:
         for key in keys:
@@ -56,6 +58,9 @@ class FakeDirectory:
 
     def is_own_message_id(self, message_id: str) -> bool:
         return message_id in self.own_message_ids
+
+    def ticket_correspondent(self, ticket_id: int, address: str) -> bool:
+        return address in self.correspondents.get(ticket_id, set())
 
     def outbound_recipients(self, message_id: str) -> tuple[str, ...] | None:
         if message_id in self.sent_to:

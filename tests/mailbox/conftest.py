@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from imapclient import IMAPClient
 from tests.conftest import free_port
 
 USER, PASSWORD = "support@msp.example", "imap-test-secret"
+SECOND_USER = "sales@msp.example"  # a second mailbox, same password
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.access("/usr/sbin/dovecot",
                                                                         os.X_OK) else None)
 
@@ -33,6 +35,9 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# A refused login answers at once, so the tests' deliberate failures do not wait: no failure
+# delay (default 2 s) and no auth penalty (Dovecot's Authentication/Penalty: mode 0 turns it off).
+auth_failure_delay = 0
 log_path = {d}/dovecot.log
 default_internal_user = dovecot
 default_login_user = dovenull
@@ -45,6 +50,11 @@ passdb {{
 userdb {{
   driver = static
   args = uid=dovecot gid=dovecot home={d}/mail/%u
+}}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service imap-login {{
   inet_listener imap {{
@@ -111,13 +121,13 @@ class Dovecot:
         path = self.directory / "dovecot.log"
         return path.read_text()[-3000:] if path.exists() else ""
 
-    def client(self) -> IMAPClient:
+    def client(self, user: str | None = None) -> IMAPClient:
         client = IMAPClient("127.0.0.1", port=self.imap_port, ssl=False, timeout=30)
-        client.login(self.user, self.password)
+        client.login(user or self.user, self.password)
         return client
 
-    def append(self, *messages: bytes, folder: str = "INBOX") -> None:
-        client = self.client()
+    def append(self, *messages: bytes, folder: str = "INBOX", user: str | None = None) -> None:
+        client = self.client(user)
         try:
             if not client.folder_exists(folder):
                 client.create_folder(folder)
@@ -145,8 +155,29 @@ class Dovecot:
             client.logout()
 
 
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
+# Dovecot's oauth2 passdb (Dovecot 2.3: PasswordDatabase/oauth2): XOAUTH2 and OAUTHBEARER
+# logins whose token the introspection endpoint (RFC 7662, a form POST) says is active and
+# belongs to the user; password logins still go to the passwd-file passdb.
+OAUTH2_PASSDB = """\
+auth_mechanisms = plain login xoauth2 oauthbearer
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {d}/dovecot-oauth2.conf.ext
+}}
+"""
+OAUTH2_CONF = """\
+introspection_mode = post
+introspection_url = {url}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
+
+
+@contextmanager
+def running_dovecot(introspection_url: str | None = None) -> Iterator[Dovecot]:
     if DOVECOT is None:
         pytest.skip("dovecot is not installed (apt-get install dovecot-imapd dovecot-pop3d; "
                     ".ci/run does it)")
@@ -157,13 +188,25 @@ def dovecot() -> Iterator[Dovecot]:
     (directory / "mail").mkdir()
     (directory / "run").mkdir()
     shutil.chown(directory / "mail", "dovecot", "dovecot")
-    (directory / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+    (directory / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n"
+                                      f"{SECOND_USER}:{{PLAIN}}{PASSWORD}\n")
     server = Dovecot(directory, free_port(), free_port())
-    (directory / "dovecot.conf").write_text(
-        CONFIG.format(d=directory, imap=server.imap_port, pop3=server.pop3_port))
+    config = CONFIG.format(d=directory, imap=server.imap_port, pop3=server.pop3_port)
+    if introspection_url is not None:
+        config = config.replace("auth_mechanisms = plain login\n",
+                                OAUTH2_PASSDB.format(d=directory))
+        (directory / "dovecot-oauth2.conf.ext").write_text(
+            OAUTH2_CONF.format(url=introspection_url))
+    (directory / "dovecot.conf").write_text(config)
     server.start()
     try:
         yield server
     finally:
         server.stop()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    with running_dovecot() as server:
+        yield server

@@ -58,7 +58,8 @@ def test_readyz_and_the_metrics_show_the_mailbox_as_its_poller_reported_it(
     dovecot.append(b"Message-ID: <h@x>\r\nSubject: one\r\n\r\nbody\r\n")
     settings = make_settings(
         tmp_path, database_url=database_url, imap_host="127.0.0.1", imap_port=dovecot.imap_port,
-        imap_security="none", imap_username=dovecot.user, imap_password=dovecot.password)
+        imap_security="none", imap_username=dovecot.user, imap_password=dovecot.password,
+        inline_pollers=False)
     app = create_app(settings)
     with TestClient(app) as client:
         poller = build_imap_poller(app.state.process)  # as the imap process builds it

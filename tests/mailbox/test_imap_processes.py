@@ -34,7 +34,7 @@ def test_a_poller_killed_mid_batch_and_restarted_takes_every_message_exactly_onc
                         acknowledgements_per_hour=1000, imap_host="127.0.0.1",
                         imap_port=dovecot.imap_port, imap_security="none",
                         imap_username=dovecot.user, imap_password=dovecot.password,
-                        imap_poll_seconds=1)
+                        imap_poll_seconds=1, inline_pollers="false")
     port = free_port()
     spawned.append(web(env, port, tmp_path / "web.log").start())
     wait_ready(port)

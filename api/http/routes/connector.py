@@ -14,7 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, create_model
 from api.application import connector
 from api.http.deps import ServicesDep
 from api.http.routes.common import AUTH, body_errors, errors
-from api.http.schemas import CheckResult, TestEmailRequest
+from api.http.schemas import (
+    AcknowledgementPreviewPublic,
+    AcknowledgementPreviewRequest,
+    CheckResult,
+    TestEmailRequest,
+)
 from domain.settings import SettingSpec
 
 
@@ -93,5 +98,20 @@ def connector_router(specs: Sequence[SettingSpec]) -> APIRouter:
         """Send a test email now, through the outbox and the configured SMTP server."""
         ok, detail = connector.send_test_email(app, to=body.to, sender=body.from_)
         return CheckResult(ok=ok, detail=detail)
+
+    @router.post("/acknowledgement-preview", response_model=AcknowledgementPreviewPublic,
+                 responses=body_errors(422))
+    def acknowledgement_preview(body: AcknowledgementPreviewRequest,
+                                app: ServicesDep) -> AcknowledgementPreviewPublic:
+        """The acknowledgement a sample sender would receive: with the saved templates, or
+        with the ones in the body (to try them before a PATCH). Nothing is stored or sent."""
+        shown = connector.acknowledgement_preview(
+            app, sender_name=body.sender_name, sender_address=body.sender_address,
+            subject=body.subject, ticket_id=body.ticket_number,
+            subject_template=body.subject_template, body_template=body.body_template,
+            html_template=body.html_template)
+        return AcknowledgementPreviewPublic(
+            from_name=shown.from_name, from_address=shown.from_address, to=shown.to,
+            reply_to=shown.reply_to, subject=shown.subject, text=shown.text, html=shown.html)
 
     return router

@@ -21,6 +21,8 @@ from api.http.schemas.common import (  # noqa: F401
     ValidationIssue,
 )
 from api.http.schemas.processing import (  # noqa: F401
+    AcknowledgementPreviewPublic,
+    AcknowledgementPreviewRequest,
     CheckResult,
     ConnectorPublic,
     ConnectorUpdate,

@@ -106,3 +106,25 @@ class TestEmailRequest(_Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     _check_to = field_validator("to")(_required_address)
     _check_from = field_validator("from_")(_address)
+
+
+class AcknowledgementPreviewRequest(_Strict):
+    """A sample sender, and optionally templates to try before saving them."""
+
+    sender_name: str = Field(default="Bob Jones", max_length=500)
+    sender_address: str = Field(default="bob@customer.example", max_length=320)
+    subject: str = Field(default="Printer on floor 2 is offline", max_length=5000)
+    ticket_number: int = Field(default=123, ge=1, le=2**31 - 1)
+    subject_template: str | None = Field(default=None, max_length=2000)
+    body_template: str | None = Field(default=None, max_length=100_000)
+    html_template: str | None = Field(default=None, max_length=200_000)
+
+
+class AcknowledgementPreviewPublic(BaseModel):
+    from_name: str
+    from_address: str
+    to: str
+    reply_to: str | None
+    subject: str
+    text: str
+    html: str | None

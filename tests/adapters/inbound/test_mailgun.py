@@ -99,3 +99,17 @@ class TestReceive:
         body, ctype = urlencoded(signed([("recipient", "a@b.example")]))
         with pytest.raises(MalformedPayload):
             hook().receive(request(body, ctype))
+
+    @pytest.mark.parametrize("field", ["message-url", "attachments"])
+    def test_a_store_notification_is_refused_rather_than_filed_without_its_files(
+            self, field: str) -> None:
+        # Mailgun store(notify): the parsed text, and the message and files only as links.
+        value = ("https://storage.eu.mailgun.net/v3/domains/msp.example/messages/AgEF"
+                 if field == "message-url" else
+                 '[{"url": "https://storage.eu.mailgun.net/v3/x/attachments/0", '
+                 '"content-type": "image/png", "name": "screen.png", "size": 1024}]')
+        body, ctype = urlencoded(signed([("body-plain", "see the screenshot"),
+                                         ("message-headers", '[["From", "a@b.example"]]'),
+                                         (field, value)]))
+        with pytest.raises(MalformedPayload, match="store\\(notify\\)"):
+            hook().receive(request(body, ctype))

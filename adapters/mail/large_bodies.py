@@ -1,0 +1,61 @@
+"""Long runs of base64 lines kept out of the stdlib parser's line lists.
+
+email.feedparser holds a body as a list of lines before it joins them: reading a message with
+one 30 MB attachment peaked at 232 MB (bench/memory.py). Before a large message is parsed,
+each run of base64 lines of 64 KiB or more is replaced by one token line; after parsing, each
+token is replaced by its run in the text where it landed (a payload, a preamble, an epilogue).
+A run of base64 lines holds no boundary ("-" is not in the alphabet), no header field (no
+":") and no blank line, and the token line has none either, so the message parses into the
+same structure with the same texts (tests/adapters/test_large_bodies.py compares both ways).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from email.message import Message
+
+LARGE = 1024 * 1024  # smaller messages are parsed as they are
+_MIN_RUN = 64 * 1024
+# Whole lines only (from a line start to its LF): linear, since runs never overlap.
+_RUN = re.compile(rb"(?m)^(?:[A-Za-z0-9+/=]+\r?\n)+")
+
+
+class Elided:
+    def __init__(self, data: bytes) -> None:
+        self.runs: dict[str, memoryview] = {}
+        self.data = data
+        if len(data) < LARGE:
+            return
+        self._prefix = f"@@email-connector-run-{secrets.token_hex(8)}-"
+        view, pieces, position = memoryview(data), [], 0
+        for match in _RUN.finditer(data):
+            start, end = match.span()
+            if end - start < _MIN_RUN:
+                continue
+            # The run's last line ending stays: the parser may count it as the boundary's.
+            end -= 2 if data[end - 2:end] == b"\r\n" else 1
+            token = f"{self._prefix}{len(self.runs)}@@"
+            pieces += [view[position:start], token.encode("ascii")]
+            self.runs[token] = view[start:end]
+            position = end
+        if self.runs:
+            pieces.append(view[position:])
+            self.data = b"".join(pieces)  # type: ignore[arg-type]  # memoryviews of bytes
+
+    def restore(self, msg: Message) -> Message:
+        """Put every run back where its token landed."""
+        if not self.runs:
+            return msg
+        for part in msg.walk():
+            for attribute in ("_payload", "preamble", "epilogue"):
+                text = getattr(part, attribute, None)
+                if isinstance(text, str) and self._prefix in text:
+                    setattr(part, attribute, self._restored(text))
+        return msg
+
+    def _restored(self, text: str) -> str:
+        for token, run in self.runs.items():
+            if token in text:
+                text = text.replace(token, str(run, "ascii"))
+        return text

@@ -1,0 +1,84 @@
+"""Large base64 bodies set aside before parsing come back where the stdlib parser puts them."""
+
+from __future__ import annotations
+
+import base64
+import os
+from email.message import Message
+
+import pytest
+
+from adapters.mail import large_bodies
+from adapters.mail.documents import extract_document
+from adapters.mail.headers import parse_message
+from tests.adapters.test_boundaries import _shape
+from tests.adapters.test_mime_corpus import corpus_messages
+
+BLOB = os.urandom(1_200_000)
+
+
+def lines(data: bytes, eol: bytes = b"\r\n") -> bytes:
+    return base64.encodebytes(data).replace(b"\n", eol)
+
+
+def multipart(body: bytes, eol: bytes = b"\r\n", preamble: bytes = b"") -> bytes:
+    return eol.join([b"From: bob@acme.example", b"MIME-Version: 1.0",
+                     b'Content-Type: multipart/mixed; boundary="b"', b"", preamble + b"--b",
+                     b"Content-Type: text/plain", b"", b"Hello", b"--b",
+                     b"Content-Type: application/pdf",
+                     b'Content-Disposition: attachment; filename="scan.pdf"',
+                     b"Content-Transfer-Encoding: base64", b"", body + b"--b--", b""])
+
+
+SHAPES = {
+    "crlf": multipart(lines(BLOB)),
+    "lf": multipart(lines(BLOB, b"\n"), b"\n"),
+    "run in the preamble": multipart(lines(BLOB), preamble=lines(BLOB[:100_000])),
+    "run in a 7bit text part": multipart(lines(BLOB)).replace(
+        b"Content-Transfer-Encoding: base64", b"Content-Transfer-Encoding: 7bit"),
+    "run without a final line break": b"From: a@b.example\r\nContent-Transfer-Encoding: "
+                                      b"base64\r\n\r\n" + lines(BLOB).rstrip(),
+    "run where headers should be": b"From: a@b.example\r\n" + lines(BLOB),
+    "attached message": multipart(b"From: c@d.example\r\nContent-Type: multipart/mixed; "
+                                  b'boundary="inner"\r\n\r\n--inner\r\nContent-Transfer-'
+                                  b"Encoding: base64\r\n\r\n" + lines(BLOB) + b"--inner--\r\n"
+                                  ).replace(b"application/pdf", b"message/rfc822").replace(
+                                      b"Content-Transfer-Encoding: base64\r\n\r\nFrom: c",
+                                      b"\r\nFrom: c"),
+}
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_a_large_message_parses_as_the_stdlib_parses_it(name: str) -> None:
+    raw = SHAPES[name]
+    assert large_bodies.Elided(raw).runs  # the run really was set aside
+    assert _shape(parse_message(raw)) == _shape(_plain(raw))
+
+
+def test_the_attachment_keeps_its_bytes() -> None:
+    [attachment] = extract_document(parse_message(SHAPES["crlf"])).attachments
+    assert attachment.data == BLOB
+
+
+def test_every_corpus_message_parses_alike_with_every_base64_run_set_aside(monkeypatch) -> None:
+    paths = corpus_messages()
+    if not paths:
+        pytest.skip("../shared/corpus is absent")
+    monkeypatch.setattr(large_bodies, "LARGE", 0)
+    monkeypatch.setattr(large_bodies, "_MIN_RUN", 1)
+    set_aside = 0
+    for path in paths:
+        raw = path.read_bytes()
+        set_aside += bool(large_bodies.Elided(raw).runs)
+        assert _shape(parse_message(raw)) == _shape(_plain(raw)), path.name
+    assert set_aside > len(paths) // 2
+
+
+def _plain(raw: bytes) -> Message:
+    """parse_message with nothing set aside: the stdlib parser sees every line."""
+    previous = large_bodies.LARGE
+    large_bodies.LARGE = len(raw) + 1
+    try:
+        return parse_message(raw)
+    finally:
+        large_bodies.LARGE = previous
