@@ -63,3 +63,7 @@ class SendFailed(Exception):
         self.permanent = permanent
         self.unconfirmed = unconfirmed
         self.connection_lost = connection_lost
+
+
+class TooManyAttempts(DomainError):
+    """Refused for now: too many failed attempts (e.g. admin console sign-ins)."""

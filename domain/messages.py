@@ -285,6 +285,23 @@ class MailboxPosition:
 
 
 @dataclass(frozen=True, slots=True)
+class InboundFilter:
+    """Which processing-log entries to list (GET /api/v1/inbound-messages, the console's log).
+
+    `sender` and `subject` match a part, case-insensitively; `source` is exact (a provider's
+    name, `raw`, `imap:<user>`, ...); the dates bound `received_at` (from inclusive, to not)."""
+
+    status: str | None = None
+    outcome: str | None = None
+    source: str | None = None
+    sender: str | None = None
+    subject: str | None = None
+    ticket_id: int | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StoredApiKey:
     """A named REST API key as stored: the SHA-256 digest of the key, never the key itself."""
 

@@ -7,14 +7,20 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
+from domain.mailbox_ports import (  # noqa: F401  (the mailbox ports, named here too)
+    AccessTokens,
+    MailboxClient,
+    MailboxConnector,
+    Pop3Client,
+    Pop3Connector,
+)
 from domain.messages import (
     Claimed,
     DueMail,
     FiledDocument,
+    InboundFilter,
     MailboxHealth,
     MailboxPosition,
-    MailboxServer,
-    OAuth2Grant,
     Origin,
     OutgoingMail,
     PreparedDelivery,
@@ -116,7 +122,13 @@ class Inbox(Protocol):
     def queue_depth(self) -> int: ...
     def get(self, inbound_id: int) -> Any: ...
     def page(self, *, status: str | None, outcome: str | None, limit: int,
-             offset: int) -> tuple[list[Any], int]: ...
+             offset: int, where: InboundFilter | None = None) -> tuple[list[Any], int]: ...
+    def outcome_counts(self, since: datetime) -> dict[str, int]:
+        """Messages received since then, by outcome ("" for those without one yet)."""
+        ...
+    def sources(self) -> dict[str, datetime]:
+        """Each source's (provider's, mailbox's) last message: when it was received."""
+        ...
 
 
 class Outbox(Protocol):
@@ -133,6 +145,9 @@ class Outbox(Protocol):
     def mark_failed(self, mail: DueMail, error: str) -> bool: ...
     def backlog(self) -> int: ...
     def oldest_pending(self) -> datetime | None: ...
+    def retry(self, mail_id: int, now: datetime) -> bool:
+        """A failed mail back to pending, due now, with its attempts counted afresh."""
+        ...
     def page(self, *, status: str | None, kind: str | None, inbound_message_id: int | None,
              limit: int, offset: int) -> tuple[list[Any], int]: ...
 
@@ -160,6 +175,10 @@ class Records(Protocol):
                                 ticket_id: int, now: datetime) -> None: ...
     def touch_ticket(self, ticket_id: int, now: datetime, *, reopen: bool) -> None: ...
     def add_document(self, ticket_id: int, document: FiledDocument, now: datetime) -> int: ...
+    def documents_of_message(self, inbound_id: int
+                             ) -> list[tuple[Any, list[tuple[int, str, str, int, str | None, bool]]]]:
+        """The documents an inbound message was filed as, with their attachments' metadata."""
+        ...
     def documents_of(self, ticket_id: int, *, limit: int,
                      offset: int) -> tuple[list[tuple[Any, list[Any]]], int]: ...
 
@@ -260,71 +279,3 @@ class Reader(Protocol):
     def submit(self, jobs: list[ReadJob]) -> None: ...
     def collect(self) -> dict[int, ReadMessage | str]: ...
     def close(self) -> None: ...
-
-
-class MailboxClient(Protocol):
-    """One logged-in IMAP connection (adapters/mailbox/imap.py)."""
-
-    def select(self, folder: str) -> int:
-        """Open the folder; its UIDVALIDITY."""
-        ...
-
-    def uids_after(self, uid: int) -> list[int]:
-        """Every message UID above `uid` in the open folder, ascending (read or unread)."""
-        ...
-
-    def sizes(self, uids: Sequence[int]) -> dict[int, int]:
-        """Each message's size in bytes (RFC822.SIZE), before its bytes are fetched."""
-        ...
-
-    def fetch(self, uid: int) -> bytes | None:
-        """The raw message (None when it was expunged meanwhile); the flags stay as they are."""
-        ...
-
-    def mark_taken(self, uids: Sequence[int], processed_folder: str | None) -> None:
-        """Move the messages to `processed_folder`, or flag them when it is None."""
-        ...
-
-    def can_idle(self) -> bool:
-        """Whether the server announces new mail (IMAP IDLE, RFC 2177)."""
-        ...
-
-    def idle(self, seconds: float, stopping: Callable[[], bool]) -> bool:
-        """Wait up to `seconds`, or until `stopping()`, for the server to announce changes."""
-        ...
-
-
-class MailboxConnector(Protocol):
-    def connect(self, server: MailboxServer) -> AbstractContextManager[MailboxClient]: ...
-    def check(self, server: MailboxServer) -> tuple[bool, str]: ...
-
-
-class Pop3Client(Protocol):
-    """One POP3 session in the TRANSACTION state (adapters/mailbox/pop3.py)."""
-
-    def listing(self) -> list[tuple[int, str, int]]:
-        """(message number, unique-id, size) of every message in the maildrop."""
-        ...
-
-    def retrieve(self, number: int) -> bytes: ...
-
-    def delete(self, number: int) -> None:
-        """Mark for deletion: the server deletes at QUIT (RFC 1939 §6), when the session ends."""
-        ...
-
-
-class Pop3Connector(Protocol):
-    def connect(self, server: MailboxServer) -> AbstractContextManager[Pop3Client]: ...
-    def check(self, server: MailboxServer) -> tuple[bool, str]: ...
-
-
-class AccessTokens(Protocol):
-    """OAuth2 access tokens for XOAUTH2 logins, cached and renewed before they expire."""
-
-    def token(self, grant: OAuth2Grant) -> str:
-        """A valid access token (raises with the token service's reason when there is none)."""
-        ...
-
-    def forget(self, grant: OAuth2Grant) -> None:
-        """Drop the cached token: the server refused it (revoked before its expiry)."""
-        ...

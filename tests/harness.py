@@ -20,6 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 API_KEY = "harness-api-key"
 INBOUND = ("inbound", "harness-inbound-secret")
+ADMIN_PASSWORD = "harness-admin-secret"
 BASIC = "Basic " + base64.b64encode(f"{INBOUND[0]}:{INBOUND[1]}".encode()).decode()
 
 
@@ -31,6 +32,7 @@ def connector_env(database_url: str, data_dir: Path, smtp_port: int, **extra: An
         "CONNECTOR_API_KEYS": API_KEY,
         "CONNECTOR_INBOUND_USERNAME": INBOUND[0],
         "CONNECTOR_INBOUND_PASSWORD": INBOUND[1],
+        "CONNECTOR_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "CONNECTOR_PUBLIC_ADDRESS": "support@msp.example",
         "CONNECTOR_SUPPORT_TEAM_ADDRESS": "team@msp.example",
         "CONNECTOR_SMTP_HOST": "127.0.0.1",

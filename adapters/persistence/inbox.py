@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from adapters.persistence.paging import page
 from adapters.persistence.tables import DedupeKey, InboundMessage, RawMessage, ReplayToken
 from adapters.persistence.types import UTCDateTime
 from domain.errors import NotFound
-from domain.messages import Claimed, PreparedDelivery, Stored
+from domain.messages import Claimed, InboundFilter, PreparedDelivery, Stored
 from domain.model import MessageStatus, Outcome
 
 T = InboundMessage.__table__  # type: ignore[attr-defined]
@@ -238,13 +239,33 @@ class SqlInbox:
         return message
 
     def page(self, *, status: str | None, outcome: str | None, limit: int,
-             offset: int) -> tuple[list[Any], int]:
+             offset: int, where: InboundFilter | None = None) -> tuple[list[Any], int]:
+        f = replace(where or InboundFilter(), **{k: v for k, v in
+                                                  (("status", status), ("outcome", outcome)) if v})
         query = select(InboundMessage).order_by(InboundMessage.id.desc())  # type: ignore[union-attr]
-        if status is not None:
-            query = query.where(InboundMessage.status == status)
-        if outcome is not None:
-            query = query.where(InboundMessage.outcome == outcome)
+        for column, value in ((T.c.status, f.status), (T.c.outcome, f.outcome),
+                              (T.c.source, f.source), (T.c.ticket_id, f.ticket_id)):
+            if value is not None:
+                query = query.where(column == value)
+        for column, part in ((T.c.from_address, f.sender), (T.c.subject, f.subject)):
+            if part:
+                query = query.where(column.icontains(part, autoescape=True))
+        if f.received_from is not None:
+            query = query.where(T.c.received_at >= f.received_from)
+        if f.received_to is not None:
+            query = query.where(T.c.received_at < f.received_to)
         return page(self.session, query, limit=limit, offset=offset)
+
+    def outcome_counts(self, since: datetime) -> dict[str, int]:
+        rows = self.session.execute(
+            select(T.c.outcome, func.count()).where(T.c.received_at >= since)
+            .group_by(T.c.outcome)).all()
+        return {outcome or "": int(count) for outcome, count in rows}
+
+    def sources(self) -> dict[str, datetime]:
+        rows = self.session.execute(
+            select(T.c.source, func.max(T.c.received_at)).group_by(T.c.source)).all()
+        return {source: last for source, last in rows}  # noqa: C416 (rows of a Result)
 
 
 def _token_key(provider: str, token: str) -> str:

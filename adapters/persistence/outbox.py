@@ -141,6 +141,12 @@ class SqlOutbox:
             select(func.min(T.c.next_attempt_at)).where(T.c.status == OutboxStatus.PENDING)
         ).scalar_one()
 
+    def retry(self, mail_id: int, now: datetime) -> bool:
+        return bool(self.session.execute(
+            update(T).where(T.c.id == mail_id, T.c.status == OutboxStatus.FAILED)
+            .values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now,
+                    lease_expires_at=None)).rowcount == 1)
+
     def page(self, *, status: str | None, kind: str | None, inbound_message_id: int | None,
              limit: int, offset: int) -> tuple[list[Any], int]:
         query = select(OutboundMessage).order_by(OutboundMessage.id.desc())  # type: ignore[union-attr]

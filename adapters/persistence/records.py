@@ -252,6 +252,16 @@ class SqlRecords:
                      ) -> tuple[list[tuple[Any, list[tuple[int, str, str, int, str | None, bool]]]], int]:
         query = select(Document).where(Document.ticket_id == ticket_id).order_by(Document.id.desc())
         documents, total = page(self.session, query, limit=limit, offset=offset)
+        return self._with_files(documents), total
+
+    def documents_of_message(self, inbound_id: int
+                             ) -> list[tuple[Any, list[tuple[int, str, str, int, str | None, bool]]]]:
+        query = select(Document).where(Document.inbound_message_id == inbound_id).order_by(
+            Document.id)  # type: ignore[arg-type]
+        return self._with_files(list(self.session.execute(query).scalars()))
+
+    def _with_files(self, documents: list[Any]
+                    ) -> list[tuple[Any, list[tuple[int, str, str, int, str | None, bool]]]]:
         ids = [d.id for d in documents]
         files: dict[int, list[tuple[int, str, str, int, str | None, bool]]] = {i: [] for i in ids}
         if ids:
@@ -263,4 +273,4 @@ class SqlRecords:
             ).all()
             for document_id, *meta in rows:
                 files[document_id].append(tuple(meta))  # type: ignore[arg-type]
-        return [(d, files[d.id]) for d in documents], total
+        return [(d, files[d.id]) for d in documents]

@@ -182,17 +182,21 @@ def reply_reference_key(settings: Any) -> Secret:
                                  "reply reference key", announce=False))
 
 
-def _stored_secret(path: Path, label: str, *, announce: bool = True) -> str:
+def _stored_secret(path: Path, label: str, *, kept: Callable[[str], str] = lambda s: s,
+                   announce: bool = True) -> str:
+    """The secret stored at `path`, generated (and printed once, if `announce`) when missing.
+    What is stored, and returned, is `kept(secret)`: e.g. only a password's hash."""
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
     private_folder(path.parent)
     secret = secrets.token_urlsafe(32)
+    stored = kept(secret)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(secret + "\n")
+        handle.write(stored + "\n")
     try:
         os.link(temporary, path)  # atomic, and fails if another process got there first
     except FileExistsError:
@@ -200,9 +204,10 @@ def _stored_secret(path: Path, label: str, *, announce: bool = True) -> str:
     finally:
         temporary.unlink(missing_ok=True)
     if announce:
-        print(f"Email Connector: generated {label}: {secret}\n  (stored in {path}; shown once)",
+        where = "stored in" if stored == secret else "only its hash stored in"
+        print(f"Email Connector: generated {label}: {secret}\n  ({where} {path}; shown once)",
               file=sys.stdout, flush=True)
-    return secret
+    return stored
 
 
 def digest(value: str) -> bytes:

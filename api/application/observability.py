@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from prometheus_client import (
     GC_COLLECTOR,
@@ -89,6 +90,15 @@ def configure_logging(level: str, fmt: str) -> None:
         server_log.propagate = True
 
 
+@dataclass
+class Refusals:
+    """A provider's refused requests in this process since it started."""
+
+    count: int = 0
+    last_at: float | None = None  # epoch seconds
+    last_reason: str = ""
+
+
 class Metrics:
     """Counters of this process, plus gauges read from the database when scraped."""
 
@@ -125,6 +135,8 @@ class Metrics:
         self.mailbox_last_success = Gauge(
             "connector_mailbox_last_success_timestamp_seconds",
             "When the mailbox was last looked at without an error", ["mailbox"], registry=r)
+        # per provider: refused requests, the last one's time and reason (the console shows it)
+        self.refusals: dict[str, Refusals] = {}
 
 
 def refused(metrics: Metrics, provider: str, status: int, error: BaseException) -> None:
@@ -133,6 +145,8 @@ def refused(metrics: Metrics, provider: str, status: int, error: BaseException) 
     was presented)."""
     reason = type(error).__name__
     metrics.refused.labels(provider=provider, reason=reason).inc()
+    seen = metrics.refusals.setdefault(provider, Refusals())
+    seen.count, seen.last_at, seen.last_reason = seen.count + 1, time.time(), f"{status} {error}"
     log = logging.getLogger("api.inbound")
     log.log(logging.ERROR if status >= 500 else logging.WARNING, "%s request refused (%s %s): %s",
             provider, status, reason, error)

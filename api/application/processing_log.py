@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.application.clock import utcnow
 from api.application.services import Services
 from domain.errors import Conflict, NotFound
+from domain.messages import InboundFilter
 
 Page = tuple[list[Any], int]
 
 
 def list_inbound(app: Services, *, status: str | None, outcome: str | None, limit: int,
-                 offset: int) -> Page:
+                 offset: int, where: InboundFilter | None = None) -> Page:
+    """The processing log, newest first; `where` filters by source, sender, subject text,
+    ticket and date range too."""
     with app.storage.reading() as uow:
-        return uow.inbox.page(status=status, outcome=outcome, limit=limit, offset=offset)
+        return uow.inbox.page(status=status, outcome=outcome, limit=limit, offset=offset,
+                              where=where)
 
 
 def get_inbound(app: Services, *, inbound_id: int) -> Any:
@@ -51,6 +56,30 @@ def list_outbound(app: Services, *, status: str | None, kind: str | None,
     with app.storage.reading() as uow:
         return uow.outbox.page(status=status, kind=kind, inbound_message_id=inbound_message_id,
                                limit=limit, offset=offset)
+
+
+def retry_outbound(app: Services, *, mail_id: int) -> Any:
+    """Send a failed mail again (a person's retry: its attempts are counted afresh)."""
+    with app.storage.writing() as uow:
+        mail = uow.records.get("outbound_message", mail_id)
+        status = mail.status
+        if not uow.outbox.retry(mail_id, utcnow()):
+            raise Conflict(f"outbound message {mail_id} is {status}; only failed mail can be "
+                           "sent again")
+    app.wake_outbox()
+    with app.storage.reading() as uow:
+        return uow.records.get("outbound_message", mail_id)
+
+
+def produced(app: Services, *, inbound_id: int) -> tuple[list[Any], list[Any]]:
+    """What a message produced: its documents (with their attachments' metadata) and the
+    outbound mail it caused."""
+    with app.storage.reading() as uow:
+        uow.inbox.get(inbound_id)  # NotFound for an unknown message
+        documents = uow.records.documents_of_message(inbound_id)
+        mails, _ = uow.outbox.page(status=None, kind=None, inbound_message_id=inbound_id,
+                                   limit=100, offset=0)
+    return documents, mails
 
 
 def reprocess_matching(app: Services, *, status: str | None, outcome: str | None

@@ -159,3 +159,19 @@ def _check_rule(values: dict[str, Any]) -> None:
                                                 **fields))
     if problem:
         raise InvalidInput(problem)
+
+
+def move_rule(app: Services, *, rule_id: int, step: int) -> Any:
+    """Move a rule `step` places earlier (-1) or later (+1) among the rules of its kind; the
+    kind's positions are numbered afresh (0, 10, 20, ...) so that ties cannot hide a move."""
+    with app.storage.writing() as uow:
+        rule = uow.records.get("automation_rule", rule_id)
+        rules, _ = uow.records.rules_page(kind=rule.kind, limit=10_000, offset=0)
+        order = [r.id for r in rules]
+        index = order.index(rule_id)
+        target = min(max(index + step, 0), len(order) - 1)
+        order.insert(target, order.pop(index))
+        now = utcnow()
+        for position, other in enumerate(order):
+            uow.records.patch("automation_rule", other, {"position": position * 10}, now)
+        return uow.records.get("automation_rule", rule_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from api.application.admin import AdminConsole
 from api.application.credentials import Credentials
 from api.application.delivery import OutboxSender
 from api.application.ingest import IngestWriter
@@ -39,5 +40,6 @@ class Services:
     xml: XmlCodec
     imap: MailboxConnector | None = None  # the pollers' clients, for their checks
     pop3: Pop3Connector | None = None
+    admin: AdminConsole | None = None  # the admin console's account (web processes)
     wake_processing: Callable[[], None] = lambda: None
     wake_outbox: Callable[[], None] = lambda: None

@@ -80,6 +80,12 @@ CORE: tuple[SettingSpec, ...] = (
     _s("message_time_limit_seconds", float, 60.0, "parsing time limit per message",
        minimum=0.001),
     _s("worker_metrics_port", int | None, None, "the worker serves /metrics on this port"),
+    # the admin console (/admin): unset password: generated on first start, printed once, and
+    # only its hash kept in the data directory (api/application/admin.py)
+    _s("admin_username", str, "admin", "user name of the admin console"),
+    _s("admin_password", str | None, None, "password of the admin console", secret=True),
+    _s("admin_session_key", str | None, None, "signs the console's session cookies; set the "
+       "same on every web process (unset: generated into the data directory)", secret=True),
     # outgoing mail server
     _s("smtp_host", str, "localhost", "outgoing mail server", "outgoing", runtime=True),
     _s("smtp_port", int, 25, "its port", "outgoing", runtime=True, minimum=1, maximum=65535),

@@ -27,6 +27,7 @@ from adapters.persistence.migrate import upgrade
 from adapters.persistence.storage import SqlStorage
 from adapters.xml.parse import MAX_BYTES, parse_transaction
 from adapters.xml.render import render_response
+from api.application.admin import load_admin
 from api.application.credentials import load_credentials, reply_reference_key
 from api.application.delivery import OutboxSender
 from api.application.ingest import IngestWriter
@@ -87,7 +88,8 @@ class Process:
         self.services.storage.close()
 
 
-def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None) -> Process:
+def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None,
+                  admin_console: bool = False) -> Process:
     db = Database(settings.database_url)
     if settings.migrate_on_start:
         upgrade(db)
@@ -125,6 +127,7 @@ def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None)
         xml=XmlCodec(parse=parse_transaction, render=render_response, max_bytes=MAX_BYTES),
         wake_processing=processing_loop.wake, wake_outbox=outbox_loop.wake,
         imap=ImapConnector(tokens=tokens), pop3=Pop3Connector(tokens=tokens),
+        admin=load_admin(settings) if admin_console else None,
     )
     return Process(settings, services, reader, [processing_loop, outbox_loop])
 

@@ -14,7 +14,8 @@ def openapi_document() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(
             database_url=f"sqlite:///{data_dir}/openapi.db", data_dir=data_dir,
-            api_keys="openapi", inbound_password="openapi", log_level="WARNING",
+            api_keys="openapi", inbound_password="openapi", admin_password="openapi",
+            log_level="WARNING",
             _env_file=None,  # type: ignore[call-arg]
         )
         app = create_app(settings)

@@ -11,8 +11,10 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api.application.services import Services
+from api.http import console
 from api.http.errors import problem_responses, register_error_handlers
 from api.http.routes import (
     accounts,
@@ -39,8 +41,10 @@ reads the processing log: every inbound message with its outcome and the reason 
 def build_app(services: Services, *, providers: Sequence[Any], specs: Sequence[SettingSpec],
               lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None
               ) -> FastAPI:
-    app = FastAPI(title="Email Connector", version="0.1.0", description=DESCRIPTION,
-                  lifespan=lifespan)
+    # /docs and /redoc with Swagger UI's and ReDoc's files from the package: no CDN, so the
+    # API docs render on a machine without internet too.
+    app = FastAPIOffline(title="Email Connector", version="0.1.0", description=DESCRIPTION,
+                         lifespan=lifespan)
     app.state.services = services
     register_error_handlers(app, providers)
     app.include_router(provider_router(providers))
@@ -49,6 +53,7 @@ def build_app(services: Services, *, providers: Sequence[Any], specs: Sequence[S
     app.include_router(connector_router(specs))
     for module in (xml_api, automation, records_extra, ops):
         app.include_router(module.router)
+    console.install(app, specs=specs, providers=providers)
     app.add_middleware(inbound.RawIngest, services=services)
     _document_raw_ingest(app)
     return app

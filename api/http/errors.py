@@ -34,6 +34,7 @@ STATUS_FOR: dict[type[errors.DomainError], int] = {
     errors.PayloadTooLarge: 413,
     errors.UnsupportedMediaType: 415,
     errors.InvalidInput: 422,
+    errors.TooManyAttempts: 429,  # the admin console's failed sign-ins
     errors.StorageUnavailable: 503,  # providers retry on 5xx: the message is not lost
     errors.UpstreamUnavailable: 502,  # a provider's API we call was down: the provider retries
 }
@@ -77,6 +78,17 @@ def problem(status: int, detail: str, code: str | None = None,
                         headers=dict(headers or {}), media_type=PROBLEM)
 
 
+def request_invalid(exc: RequestValidationError) -> JSONResponse:
+    """A request that does not match its schema: one sentence, and each field in `errors`."""
+    issues = jsonable_encoder(exc.errors())
+    first = issues[0] if issues else {}
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    detail = f"{where}: {first.get('msg', 'invalid')}" if where else "the request is invalid"
+    if len(issues) > 1:
+        detail += f" (and {len(issues) - 1} more)"
+    return problem(422, detail, "request_invalid", errors=issues)
+
+
 def problem_responses(document: dict[str, Any]) -> None:
     """The OpenAPI document says so too: every error response is a Problem, nothing else."""
     schema = {"$ref": "#/components/schemas/Problem"}
@@ -109,13 +121,7 @@ def register_error_handlers(app: FastAPI, providers: Sequence[Any]) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        issues = jsonable_encoder(exc.errors())
-        first = issues[0] if issues else {}
-        where = ".".join(str(part) for part in first.get("loc", ()))
-        detail = f"{where}: {first.get('msg', 'invalid')}" if where else "the request is invalid"
-        if len(issues) > 1:
-            detail += f" (and {len(issues) - 1} more)"
-        return problem(422, detail, "request_invalid", errors=issues)
+        return request_invalid(exc)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:

@@ -16,6 +16,7 @@ from tests.conftest import SmtpSink, wait_until
 
 API_KEY = "test-api-key"
 INBOUND = ("inbound", "inbound-secret")
+ADMIN = ("admin", "admin-secret")
 BASIC = "Basic " + base64.b64encode(f"{INBOUND[0]}:{INBOUND[1]}".encode()).decode()
 
 
@@ -34,6 +35,7 @@ def make_settings(tmp_path: Path, smtp: SmtpSink | None = None, *, database_url:
         "outbox_retry_base_seconds": 0.05,
         "poll_seconds": 0.05,
         "log_level": "WARNING",
+        "admin_password": ADMIN[1],
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -105,7 +105,12 @@ def list_documents(number: Number, app: ServicesDep, limit: Limit = 100,
 def get_attachment(attachment_id: Annotated[int, Path(ge=1, le=MAX_ID)],
                    app: ServicesDep) -> Response:
     """An attachment's bytes, with its content type, as a download."""
-    attachment = records.get_record(app, kind="attachment", record_id=attachment_id)
+    return attachment_download(records.get_record(app, kind="attachment",
+                                                  record_id=attachment_id))
+
+
+def attachment_download(attachment: Any) -> Response:
+    """An attachment's bytes as a download, never rendered (REST API and console)."""
     filename = attachment.filename.replace('"', "_")
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
     return Response(
