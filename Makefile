@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 TEST_STAMP := $(VENV)/.test-installed-stamp
 
-.PHONY: run test test-postgres worker imap pop3 migrate openapi env-example bench clean
+.PHONY: run test test-postgres lint lock worker imap pop3 migrate openapi env-example bench clean
 
 # What running needs, nothing more. A failed install leaves no .venv behind to be reused.
 $(STAMP): pyproject.toml
@@ -37,6 +37,18 @@ migrate: $(STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
+
+# ruff's rules and mypy's settings are in pyproject.toml; CI runs this before the suites.
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# requirements.lock: the runtime dependencies (and the postgres extra) pinned with their hashes,
+# what the Dockerfile installs; run after changing the dependencies in pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --extra postgres --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 # The same suite on a real PostgreSQL server that the tests start themselves (initdb in a
 # temp dir, a free loopback port; needs the server binaries, e.g. Debian's postgresql package).

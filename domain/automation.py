@@ -103,7 +103,9 @@ def _sender_is(wanted: str, sender: str | None) -> bool:
 
 def _phrase_in(phrase: str | None, subject: str) -> bool:
     wanted = field_key(phrase)
-    return bool(wanted) and wanted in (field_key(subject) or "")
+    if not wanted:
+        return False
+    return wanted in (field_key(subject) or "")
 
 
 def _describe_detect(rule: AutomationRule) -> str:
@@ -144,10 +146,10 @@ def _ticket_by_rule(rule: AutomationRule, view: MessageView, directory: Director
     if len(accounts) > 1:
         found = ", ".join(f"{i} ({n})" for i, n in sorted(accounts.items()))
         return _ambiguous(rule, why, f"{field} in the subject ({where})", found)
-    match = matches[0]
-    return _ticket(rule, why, match.account_id, None,
-                   f"account {match.account_id} ({match.account_name}) by {field} "
-                   f"{match.key!r} in the subject ({where})")
+    first = matches[0]
+    return _ticket(rule, why, first.account_id, None,
+                   f"account {first.account_id} ({first.account_name}) by {field} "
+                   f"{first.key!r} in the subject ({where})")
 
 
 def subject_keys(subject: str, rule: AutomationRule) -> list[str]:

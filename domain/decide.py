@@ -46,6 +46,7 @@ def limit_forwards(decision: Decision, view: MessageView, directory: Directory,
     reason = f"{decision.reason}; {refusal}"
     if isinstance(decision, Forward):
         return replace(decision, send=False, reason=reason)
+    assert isinstance(decision, FileReply)  # the only other decision that forwards
     return replace(decision, forward=False, reason=reason)
 
 

@@ -299,3 +299,13 @@ class InboundFilter:
     ticket_id: int | None = None
     received_from: datetime | None = None
     received_to: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredApiKey:
+    """A named REST API key as stored: the SHA-256 digest of the key, never the key itself."""
+
+    name: str
+    digest: bytes
+    created_at: datetime
+    last_used_at: datetime | None = None

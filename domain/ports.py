@@ -7,6 +7,13 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
+from domain.mailbox_ports import (  # noqa: F401  (the mailbox ports, named here too)
+    AccessTokens,
+    MailboxClient,
+    MailboxConnector,
+    Pop3Client,
+    Pop3Connector,
+)
 from domain.messages import (
     Claimed,
     DueMail,
@@ -14,8 +21,6 @@ from domain.messages import (
     InboundFilter,
     MailboxHealth,
     MailboxPosition,
-    MailboxServer,
-    OAuth2Grant,
     Origin,
     OutgoingMail,
     PreparedDelivery,
@@ -24,6 +29,7 @@ from domain.messages import (
     ReadMessage,
     SmtpServer,
     Stored,
+    StoredApiKey,
 )
 from domain.model import (
     AccountMatch,
@@ -154,16 +160,19 @@ class Records(Protocol):
     def create(self, kind: str, values: dict[str, Any], now: datetime) -> Any: ...
     def patch(self, kind: str, record_id: int, values: dict[str, Any], now: datetime) -> Any: ...
     def remove(self, kind: str, record_id: int) -> None: ...
-    def page(self, kind: str, *, limit: int, offset: int,
-             **equal: Any) -> tuple[list[Any], int]: ...
-    def accounts_page(self, *, email: str | None, limit: int,
-                      offset: int) -> tuple[list[Any], int]: ...
+    def page(self, kind: str, *, limit: int, offset: int, updated_since: datetime | None = None,
+             sort: str = "-id", **equal: Any) -> tuple[list[Any], int]: ...
+    def accounts_page(self, *, email: str | None, limit: int, offset: int,
+                      updated_since: datetime | None = None, sort: str = "-id") -> tuple[list[Any], int]: ...
     def rules_page(self, *, kind: str | None, limit: int, offset: int) -> tuple[list[Any], int]: ...
     def next_rule_position(self, kind: str) -> int: ...
     def ticket_by_number(self, number: str) -> Any: ...
     def check_ticket_links(self, account_id: int | None, contact_id: int | None) -> None: ...
     def open_ticket(self, values: dict[str, Any], document: FiledDocument,
                     now: datetime) -> int: ...
+    def ticket_request(self, idempotency_key: str) -> tuple[bytes, int] | None: ...  # digest, id
+    def remember_ticket_request(self, idempotency_key: str, request_digest: bytes,
+                                ticket_id: int, now: datetime) -> None: ...
     def touch_ticket(self, ticket_id: int, now: datetime, *, reopen: bool) -> None: ...
     def add_document(self, ticket_id: int, document: FiledDocument, now: datetime) -> int: ...
     def documents_of_message(self, inbound_id: int
@@ -201,6 +210,15 @@ class MailboxStates(Protocol):
         ...
 
 
+class CredentialStore(Protocol):  # named REST API keys and the inbound password, as digests
+    def api_keys(self) -> list[StoredApiKey]: ...
+    def save_api_key(self, key: StoredApiKey) -> None: ...  # replaces the key of that name
+    def remove_api_key(self, name: str) -> bool: ...
+    def mark_used(self, names: Sequence[str], now: datetime) -> None: ...
+    def inbound_password_digest(self) -> bytes | None: ...
+    def save_inbound_password_digest(self, digest: bytes, now: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction's repositories; committed by Storage.writing when the block ends."""
 
@@ -209,6 +227,7 @@ class UnitOfWork(Protocol):
     records: Records
     settings: SettingsStore
     mailboxes: MailboxStates
+    credentials: CredentialStore
 
     @property
     def directory(self) -> Directory: ...
@@ -241,8 +260,8 @@ class PendingMail(Protocol):
 
 
 class MailConnection(Protocol):
-    supports_8bit: bool
-
+    @property
+    def supports_8bit(self) -> bool: ...
     def prepare(self, mail: OutgoingMail, original: bytes | None) -> PendingMail:
         """Send one mail but for its final dot. The caller records the hand-over durably,
         then finishes it, so a crash can never send the mail twice."""
@@ -260,71 +279,3 @@ class Reader(Protocol):
     def submit(self, jobs: list[ReadJob]) -> None: ...
     def collect(self) -> dict[int, ReadMessage | str]: ...
     def close(self) -> None: ...
-
-
-class MailboxClient(Protocol):
-    """One logged-in IMAP connection (adapters/mailbox/imap.py)."""
-
-    def select(self, folder: str) -> int:
-        """Open the folder; its UIDVALIDITY."""
-        ...
-
-    def uids_after(self, uid: int) -> list[int]:
-        """Every message UID above `uid` in the open folder, ascending (read or unread)."""
-        ...
-
-    def sizes(self, uids: Sequence[int]) -> dict[int, int]:
-        """Each message's size in bytes (RFC822.SIZE), before its bytes are fetched."""
-        ...
-
-    def fetch(self, uid: int) -> bytes | None:
-        """The raw message (None when it was expunged meanwhile); the flags stay as they are."""
-        ...
-
-    def mark_taken(self, uids: Sequence[int], processed_folder: str | None) -> None:
-        """Move the messages to `processed_folder`, or flag them when it is None."""
-        ...
-
-    def can_idle(self) -> bool:
-        """Whether the server announces new mail (IMAP IDLE, RFC 2177)."""
-        ...
-
-    def idle(self, seconds: float, stopping: Callable[[], bool]) -> bool:
-        """Wait up to `seconds`, or until `stopping()`, for the server to announce changes."""
-        ...
-
-
-class MailboxConnector(Protocol):
-    def connect(self, server: MailboxServer) -> AbstractContextManager[MailboxClient]: ...
-    def check(self, server: MailboxServer) -> tuple[bool, str]: ...
-
-
-class Pop3Client(Protocol):
-    """One POP3 session in the TRANSACTION state (adapters/mailbox/pop3.py)."""
-
-    def listing(self) -> list[tuple[int, str, int]]:
-        """(message number, unique-id, size) of every message in the maildrop."""
-        ...
-
-    def retrieve(self, number: int) -> bytes: ...
-
-    def delete(self, number: int) -> None:
-        """Mark for deletion: the server deletes at QUIT (RFC 1939 §6), when the session ends."""
-        ...
-
-
-class Pop3Connector(Protocol):
-    def connect(self, server: MailboxServer) -> AbstractContextManager[Pop3Client]: ...
-    def check(self, server: MailboxServer) -> tuple[bool, str]: ...
-
-
-class AccessTokens(Protocol):
-    """OAuth2 access tokens for XOAUTH2 logins, cached and renewed before they expire."""
-
-    def token(self, grant: OAuth2Grant) -> str:
-        """A valid access token (raises with the token service's reason when there is none)."""
-        ...
-
-    def forget(self, grant: OAuth2Grant) -> None:
-        """Drop the cached token: the server refused it (revoked before its expiry)."""
-        ...

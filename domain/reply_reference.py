@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 MAC_LENGTH = 10  # base32 characters: 50 bits
 MAX_CANDIDATES = 8
-_TOKEN = re.compile(r"(?<![a-z0-9])t([1-9][0-9]{0,9})-([a-z2-7]{%d})(?![a-z0-9])" % MAC_LENGTH,
+_TOKEN = re.compile(r"(?<![a-z0-9])t([1-9][0-9]{0,9})-([a-z2-7]{%d})(?![a-z0-9])" % MAC_LENGTH,  # noqa: UP031 (a regex of braces)
                     re.IGNORECASE)
 
 

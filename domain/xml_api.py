@@ -146,7 +146,9 @@ UNTRUSTED_TEXT = 40
 
 def authenticated(tx: XmlTransaction, password: str | None) -> bool:
     """Whether the transaction proved it comes from someone who knows the configured password."""
-    return bool(password) and tx.password is not None and password_matches(tx.password, password)
+    if not password or tx.password is None:
+        return False
+    return password_matches(tx.password, password)
 
 
 @dataclass(frozen=True, slots=True)

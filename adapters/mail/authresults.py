@@ -109,7 +109,9 @@ def _without_comments(value: str) -> str:
 
 def _split(value: str) -> list[str]:
     """Split at semicolons outside quoted strings."""
-    pieces, current, quoted, escaped = [], [], False, False
+    pieces: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
     for ch in value:
         if escaped:
             escaped = False

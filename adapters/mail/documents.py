@@ -51,7 +51,8 @@ def _collect(part: Message, texts: list[str], htmls: list[str],
             attachments.append(_attachment(part, len(attachments)))
             return
         if ctype == "multipart/alternative":
-            _alternatives(children, texts, htmls, attachments, depth, budget)
+            _alternatives(children, texts, htmls, attachments, depth,  # type: ignore[arg-type]
+                          budget)  # a multipart's payload is its list of parts
             return
         for index, child in enumerate(children):
             _collect(child, texts, htmls, attachments, depth + 1, budget, first=index == 0)
@@ -135,7 +136,7 @@ def _payload(part: Message) -> bytes:
     if data is not None:
         return data
     try:
-        data = part.get_payload(decode=True)
+        data = part.get_payload(decode=True)  # type: ignore[assignment]  # bytes, decoded
     except Exception:
         data = None
     if isinstance(data, bytes):
@@ -171,10 +172,10 @@ def _filename(part: Message) -> str:
     # Read the parameters from the raw fields: compat32 replaces 8-bit bytes in them with U+FFFD.
     headers = RawHeaders(part)
     probe = Message()
-    for name in ("content-disposition", "content-type"):
-        value = headers.get(name)
+    for field in ("content-disposition", "content-type"):
+        value = headers.get(field)
         if value:
-            probe[name] = value
+            probe[field] = value
     try:
         name = _rfc2231_name(probe) or probe.get_filename()
     except Exception:

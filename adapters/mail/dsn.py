@@ -45,7 +45,7 @@ def delivery_report(msg: Message) -> DeliveryReport | None:
     if not looks_like_bounce(msg, headers) or is_read_receipt(msg):
         return None
     fields: dict[str, str] = {}
-    recipients: list[str] = [a for a in addresses(headers.get_all("x-failed-recipients"))]
+    recipients: list[str] = list(addresses(headers.get_all("x-failed-recipients")))
     per_recipient: list[RecipientStatus] = []
     ids: list[str] = []
     texts: list[str] = []
@@ -124,7 +124,7 @@ def _original_ids(part: Message) -> list[str]:
 def _bytes(part: Message) -> bytes:
     data = base64_body(part)
     if data is None:
-        data = part.get_payload(decode=True)
+        data = part.get_payload(decode=True)  # type: ignore[assignment]  # bytes, decoded
     if isinstance(data, bytes):
         return data
     raw = part.get_payload()

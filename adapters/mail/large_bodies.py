@@ -41,7 +41,7 @@ class Elided:
             position = end
         if self.runs:
             pieces.append(view[position:])
-            self.data = b"".join(pieces)
+            self.data = b"".join(pieces)  # type: ignore[arg-type]  # memoryviews of bytes
 
     def restore(self, msg: Message) -> Message:
         """Put every run back where its token landed."""

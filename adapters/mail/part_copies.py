@@ -50,7 +50,7 @@ def _travelling(data: bytes, view: memoryview, start: int, body: int, end: int, 
                 allow_8bit: bool) -> bytes | memoryview | None:
     eight_bit = _NOT_7BIT.search(data, start, end) is not None
     if not _LONG_LINE.search(data, start, end) and (not eight_bit or (
-            allow_8bit and b"\x00" not in view[start:end])):
+            allow_8bit and data.find(b"\x00", start, end) == -1)):  # (`in` a memoryview: ints)
         return view[start:end]
     encoding = str(head.get("content-transfer-encoding") or "7bit").strip().lower()
     if encoding not in ("7bit", "8bit", "binary"):

@@ -83,11 +83,11 @@ def without_nul(value: Any) -> Any:
         return value.replace("\x00", "") if "\x00" in value else value
     if isinstance(value, (tuple, list)):
         items = [without_nul(item) for item in value]
-        changed = any(new is not old for new, old in zip(items, value))
+        changed = any(new is not old for new, old in zip(items, value, strict=True))
         return type(value)(items) if changed else value
     if isinstance(value, dict):
         pairs = [(without_nul(k), without_nul(v)) for k, v in value.items()]
-        changed = any(k is not k0 or v is not v0 for (k, v), (k0, v0) in zip(pairs, value.items()))
+        changed = any(k is not k0 or v is not v0 for (k, v), (k0, v0) in zip(pairs, value.items(), strict=True))
         return dict(pairs) if changed else value
     if is_dataclass(value) and not isinstance(value, type):
         changes = {f.name: without_nul(getattr(value, f.name)) for f in fields(value) if f.init}

@@ -89,7 +89,7 @@ def _payload(part: Message) -> bytes:
     try:
         data = base64_body(part)
         if data is None:
-            data = part.get_payload(decode=True)
+            data = part.get_payload(decode=True)  # type: ignore[assignment]  # bytes, decoded
     except Exception:  # broken transfer encoding: the part is read as it stands
         data = None
     if isinstance(data, bytes):

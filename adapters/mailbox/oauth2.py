@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import msal
@@ -141,7 +141,7 @@ class OAuth2Tokens:
             raise OAuth2Error(f"Google token endpoint {where}: {_reason(exc)}") from None
         self._clients[grant] = credentials  # it keeps a rotated refresh token
         expiry = credentials.expiry  # naive UTC (google-auth's convention)
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = datetime.now(UTC).replace(tzinfo=None)
         lifetime = (expiry - now).total_seconds() if expiry else 3600.0
         return str(credentials.token), lifetime
 

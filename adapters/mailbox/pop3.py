@@ -107,9 +107,11 @@ class Pop3Connector:
 
         def log_in(token: str) -> None:
             initial = base64.b64encode(f"user={user}\1auth=Bearer {token}\1\1".encode())
-            answer = client._shortcmd(f"AUTH XOAUTH2 {initial.decode('ascii')}")  # noqa: SLF001
+            answer = client._shortcmd(  # type: ignore[attr-defined]  # noqa: SLF001
+                f"AUTH XOAUTH2 {initial.decode('ascii')}")
             if not answer.startswith(b"+OK"):
-                client._shortcmd("")  # noqa: SLF001 (raises error_proto with the -ERR line)
+                # raises error_proto with the -ERR line
+                client._shortcmd("")  # type: ignore[attr-defined]  # noqa: SLF001
                 raise poplib.error_proto(b"-ERR XOAUTH2 not accepted")
 
         log_in_with_token(tokens, grant, log_in, poplib.error_proto)

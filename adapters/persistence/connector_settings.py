@@ -18,7 +18,9 @@ class SqlSettingsStore:
 
     def load(self) -> dict[str, Any]:
         session = self.session
-        return {k: v for k, v in session.execute(select(ConnectorSetting.key, ConnectorSetting.value))}
+        rows = session.execute(select(ConnectorSetting.key, ConnectorSetting.value))
+        # not dict(rows): a Result has .keys() (its columns), so dict() takes it for a mapping
+        return {k: v for k, v in rows}  # noqa: C416
 
     def save(self, values: dict[str, Any]) -> None:
         session = self.session

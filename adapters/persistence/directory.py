@@ -49,7 +49,7 @@ _RECORDS: dict[str, tuple[Any, Any]] = {
 # running it (measured: 340 µs for an ORM select built per call, 50 µs prebuilt on SQLite).
 _A, _C, _E, _T, _O = (Account.__table__, Contact.__table__, Employee.__table__,  # type: ignore[attr-defined]
                       Ticket.__table__, OutboundMessage.__table__)  # type: ignore[attr-defined]
-_KEYS = bindparam("keys", expanding=True)
+_KEYS: Any = bindparam("keys", expanding=True)
 _ACCOUNTS_HOLDING = (
     select(_A.c.id, _A.c.name, null().cast(Integer).label("contact_id"),
            literal("email").label("via"), _A.c.email_key.label("key"))

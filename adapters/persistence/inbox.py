@@ -110,7 +110,7 @@ class SqlInbox:
             connection.execute(_INSERT_RAW, {"inbound_message_id": new_id, "data": item.delivery.raw})
             connection.execute(_INSERT_KEY, [{"key": key, "inbound_message_id": new_id}
                                              for key in item.keys])
-            known.update({key: new_id for key in item.keys})
+            known.update(dict.fromkeys(item.keys, new_id))
             results.append(Stored(new_id, "queued"))
         return results
 
@@ -265,7 +265,7 @@ class SqlInbox:
     def sources(self) -> dict[str, datetime]:
         rows = self.session.execute(
             select(T.c.source, func.max(T.c.received_at)).group_by(T.c.source)).all()
-        return {source: last for source, last in rows}
+        return {source: last for source, last in rows}  # noqa: C416 (rows of a Result)
 
 
 def _token_key(provider: str, token: str) -> str:

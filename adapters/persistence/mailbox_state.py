@@ -55,7 +55,7 @@ class SqlMailboxStates:
     def seen(self, key: str) -> set[str]:
         prefix = f"{key}#"
         rows = self.session.execute(select(MailboxState.key).where(
-            MailboxState.key.startswith(prefix, autoescape=True)))  # type: ignore[attr-defined]
+            MailboxState.key.startswith(prefix, autoescape=True)))  # type: ignore[attr-defined,call-arg]
         return {row[0][len(prefix):] for row in rows}
 
     def remember(self, key: str, uids: Sequence[str]) -> None:

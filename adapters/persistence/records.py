@@ -22,6 +22,7 @@ from adapters.persistence.tables import (
     HistoryNote,
     OutboundMessage,
     Ticket,
+    TicketRequest,
 )
 from adapters.persistence.types import UTCDateTime
 from domain.addresses import address_key, domain_of
@@ -60,6 +61,17 @@ def _with_keys(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- accounts ---------------------------------------------------------------------------------
+
+def _listing(query: Select[Any], model: Any, updated_since: datetime | None,
+             sort: str) -> Select[Any]:
+    """The list endpoints' filter on the last change and their order (the id breaks ties, so
+    pages do not overlap)."""
+    if updated_since is not None:
+        query = query.where(model.updated_at >= updated_since)
+    column, descending = getattr(model, sort.lstrip("-")), sort.startswith("-")
+    columns = [column] if column is model.id else [column, model.id]
+    return query.order_by(None).order_by(*(c.desc() if descending else c.asc() for c in columns))
+
 
 def _accounts_query(email: str | None) -> Select[Any]:
     query = select(Account).order_by(Account.id.desc())
@@ -137,18 +149,23 @@ class SqlRecords:
             if count:
                 raise Conflict(f"account {account_id} has {count} {what}(s); it cannot be deleted")
 
-    def page(self, kind: str, *, limit: int, offset: int, **equal: Any) -> tuple[list[Any], int]:
+    def page(self, kind: str, *, limit: int, offset: int, updated_since: datetime | None = None,
+             sort: str = "-id", **equal: Any) -> tuple[list[Any], int]:
         """Records of a kind, newest first, with the columns given equal to their values."""
         model = MODELS[kind]
-        query = select(model).order_by(model.id.desc())  # type: ignore[attr-defined]
+        query = select(model)
         for column, value in equal.items():
             if value is not None:
                 query = query.where(getattr(model, column) == value)
-        return page(self.session, query, limit=limit, offset=offset)
+        return page(self.session, _listing(query, model, updated_since, sort),
+                    limit=limit, offset=offset)
 
-    def accounts_page(self, *, email: str | None, limit: int, offset: int) -> tuple[list[Any], int]:
+    def accounts_page(self, *, email: str | None, limit: int, offset: int,
+                      updated_since: datetime | None = None,
+                      sort: str = "-id") -> tuple[list[Any], int]:
         """Accounts holding an address or its domain (in Email, Email2 or a contact)."""
-        return page(self.session, _accounts_query(email), limit=limit, offset=offset)
+        return page(self.session, _listing(_accounts_query(email), Account, updated_since, sort),
+                    limit=limit, offset=offset)
 
     def rules_page(self, *, kind: str | None, limit: int, offset: int) -> tuple[list[Any], int]:
         """The automation rules in the order they run: detect, skip, account; each by position."""
@@ -193,6 +210,16 @@ class SqlRecords:
         }).scalar_one())
         self.add_document(ticket_id, document, now)
         return ticket_id
+
+    def ticket_request(self, idempotency_key: str) -> tuple[bytes, int] | None:
+        row = self.session.get(TicketRequest, idempotency_key)
+        return None if row is None else (bytes(row.request_digest), row.ticket_id)
+
+    def remember_ticket_request(self, idempotency_key: str, request_digest: bytes,
+                                ticket_id: int, now: datetime) -> None:
+        self.session.add(TicketRequest(idempotency_key=idempotency_key, ticket_id=ticket_id,
+                                       request_digest=request_digest, created_at=now))
+        self.session.flush()  # a concurrent twin fails here: StorageConflict, run again
 
     def touch_ticket(self, ticket_id: int, now: datetime, *, reopen: bool) -> None:
         self.session.connection().execute(_REOPEN if reopen else _TOUCH,

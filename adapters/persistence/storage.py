@@ -14,6 +14,7 @@ from functools import cached_property
 from sqlmodel import Session
 
 from adapters.persistence.connector_settings import SqlSettingsStore
+from adapters.persistence.credentials import SqlCredentialStore
 from adapters.persistence.db import Database
 from adapters.persistence.directory import SqlDirectory
 from adapters.persistence.inbox import SqlInbox
@@ -22,16 +23,19 @@ from adapters.persistence.outbox import SqlOutbox
 from adapters.persistence.records import SqlRecords
 from adapters.persistence.xml_store import XmlStore
 from domain.messages import Origin
+from domain.ports import CredentialStore, Inbox, MailboxStates, Outbox, Records, SettingsStore
 
 
 class SqlUnitOfWork:
     def __init__(self, session: Session, *, skip_locked: bool) -> None:
         self.session = session
-        self.inbox = SqlInbox(session, skip_locked=skip_locked)
-        self.outbox = SqlOutbox(session, skip_locked=skip_locked)
-        self.records = SqlRecords(session)
-        self.settings = SqlSettingsStore(session)
-        self.mailboxes = SqlMailboxStates(session)
+        # typed as the ports (UnitOfWork's attributes): each repository is checked against its own
+        self.inbox: Inbox = SqlInbox(session, skip_locked=skip_locked)
+        self.outbox: Outbox = SqlOutbox(session, skip_locked=skip_locked)
+        self.records: Records = SqlRecords(session)
+        self.settings: SettingsStore = SqlSettingsStore(session)
+        self.mailboxes: MailboxStates = SqlMailboxStates(session)
+        self.credentials: CredentialStore = SqlCredentialStore(session)
 
     @cached_property
     def directory(self) -> SqlDirectory:

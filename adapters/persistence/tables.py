@@ -75,6 +75,16 @@ class Ticket(SQLModel, table=True):
     updated_at: datetime = _dt(default_factory=utcnow)
 
 
+class TicketRequest(SQLModel, table=True):
+    """POST /api/v1/tickets' Idempotency-Key: the ticket it made, and its request's digest."""
+    __tablename__ = "ticket_request"
+
+    idempotency_key: str = Field(primary_key=True)
+    request_digest: bytes = Field(sa_type=LargeBinary)
+    ticket_id: int = _fk("ticket.id", nullable=False, ondelete="CASCADE", index=False)
+    created_at: datetime = _dt(default_factory=utcnow)
+
+
 class InboundMessage(SQLModel, table=True):
     __tablename__ = "inbound_message"
     __table_args__ = (Index("ix_inbound_message_status_id", "status", "id"),)
@@ -226,6 +236,15 @@ class MailboxState(SQLModel, table=True):
     last_success_at: datetime | None = _dt(default=None)
     last_error: str | None = Field(default=None, sa_type=Text)
     taken: int = Field(default=0, sa_type=BigInteger)
+
+
+class Credential(SQLModel, table=True):
+    """Named REST API keys (kind "api_key") and the inbound password: SHA-256 digests only."""
+    kind: str = Field(primary_key=True)
+    name: str = Field(primary_key=True)
+    digest: bytes = Field(sa_type=LargeBinary)
+    created_at: datetime = _dt(default_factory=utcnow)
+    last_used_at: datetime | None = _dt(default=None)
 
 
 class ReplayToken(SQLModel, table=True):

@@ -5,8 +5,8 @@ printed once, and only its Argon2 hash kept (data directory, `admin-password.arg
 Sessions are signed cookies (itsdangerous, a key from CONNECTOR_ADMIN_SESSION_KEY or generated
 into the data directory), so no table is needed; each carries a random nonce, and the CSRF token
 of a form is an HMAC of that nonce. Signing out removes the cookie and refuses its nonce in this
-process until it would have expired (another web process accepts a copied cookie until then). Failed sign-ins are counted in
-memory, per user name and per client address, in each web process.
+process until it would have expired (another web process accepts a copied cookie until then).
+Failed sign-ins are counted in memory, per user name and per client address, in each web process.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class AdminConsole:
         if self.limiter.blocked(keys):
             raise TooManyAttempts("too many failed sign-ins: try again in a few minutes")
         try:  # the hash is checked whatever the name, so timing does not tell a right name
-            password_ok = _hasher.verify(self._known_hash(), password)
+            password_ok: bool = _hasher.verify(self._known_hash(), password)
         except (VerificationError, InvalidHashError):
             password_ok = False
         name_ok = hmac.compare_digest(username.strip().encode(), self.username.encode())
@@ -104,7 +104,7 @@ class AdminConsole:
         return self.issue(ConsoleSession(secrets.token_urlsafe(16), self.username))
 
     def issue(self, session: ConsoleSession) -> str:
-        return self._serializer.dumps({"n": session.nonce, "u": session.username})
+        return str(self._serializer.dumps({"n": session.nonce, "u": session.username}))
 
     def visitor(self) -> tuple[ConsoleSession, str]:
         """A new visitor's session (for the sign-in form's CSRF token) and its cookie value."""
@@ -152,7 +152,7 @@ def load_admin(settings: Any) -> AdminConsole:
         password = settings.admin_password.get_secret_value()
 
         def password_hash() -> str:
-            return _hasher.hash(password)
+            return str(_hasher.hash(password))
     else:
         stored = _stored_secret(settings.data_dir / "admin-password.argon2",
                                 f"admin console password for user '{username}' (/admin)",

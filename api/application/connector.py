@@ -63,9 +63,10 @@ def _check_mailboxes(app: Services, protocol: str, client: Any,
         return False, none
     answers = [client.check(server) for server in servers]
     if len(answers) == 1:
-        return answers[0]
-    return (all(ok for ok, _ in answers),
-            "; ".join(f"{server.name}: {detail}" for server, (_, detail) in zip(servers, answers)))
+        ok, detail = answers[0]
+        return bool(ok), str(detail)
+    return (all(ok for ok, _ in answers), "; ".join(
+        f"{server.name}: {detail}" for server, (_, detail) in zip(servers, answers, strict=True)))
 
 
 def send_test_email(app: Services, *, to: str, sender: str | None) -> tuple[bool, str]:

@@ -1,57 +1,175 @@
 """Credentials: REST API keys (Bearer) and the inbound endpoints' HTTP Basic pair.
 
-When none is configured, one is generated on first start, stored in the data directory (mode
-0600) and printed once on standard output, never logged. Comparisons run in constant time.
+API keys come from CONNECTOR_API_KEYS and from the named keys stored by `email-connector
+api-key` (digests only). Without CONNECTOR_API_KEYS, a key is also generated on first start,
+stored in the data directory (mode 0600) and printed once on standard output, never logged.
+The inbound password is CONNECTOR_INBOUND_PASSWORD when set, else the one stored by
+`email-connector inbound-password set`, else a generated one (data directory, as above).
+Stored credentials are re-read at most once a second, so a key created, rotated or revoked in
+another process counts here within a second, without a restart. Comparisons run in constant
+time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from api.application.clock import private_folder
+from api.application.clock import private_folder, utcnow
+from domain.errors import StorageUnavailable
+from domain.ports import Storage
 from domain.settings import Secret
+
+log = logging.getLogger(__name__)
+USE_RECORDED_EVERY = 60.0  # seconds: a key's last use is kept to about the minute
 
 
 @dataclass(frozen=True)
+class StoredCredentials:
+    """The stored credentials as last read: named keys (name, digest), the inbound password."""
+
+    api_keys: tuple[tuple[str, bytes], ...] = ()
+    inbound_password: bytes | None = None
+
+
 class Credentials:
-    api_key_digests: tuple[bytes, ...]
-    inbound_username: str
-    inbound_digest: bytes
+    """The valid credentials: the environment's (or generated) ones and the stored ones."""
+
+    def __init__(self, api_key_digests: tuple[bytes, ...], inbound_username: str,
+                 inbound_password_digest: bytes | None, storage: Storage | None = None, *,
+                 inbound_from_environment: bool = True, refresh_seconds: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 in_background: Callable[[Callable[[], None]], None] | None = None,
+                 metrics_token_digest: bytes | None = None) -> None:
+        self.api_key_digests = api_key_digests
+        self._metrics_digest = metrics_token_digest
+        self.inbound_username = inbound_username
+        self._username_digest = digest(inbound_username)
+        self._inbound_digest = inbound_password_digest
+        self._inbound_from_environment = inbound_from_environment
+        self._storage = storage
+        self._refresh_seconds = refresh_seconds
+        self._clock = clock
+        self._in_background = in_background or _thread
+        self._lock = threading.Lock()
+        self._stored = StoredCredentials()
+        self._loaded_at: float | None = None
+        self._used: set[str] = set()
+        self._used_flushed_at = clock()
 
     def api_key_valid(self, presented: str | None) -> bool:
         if not presented:
             return False
-        digest = _digest(presented)
+        presented_digest = digest(presented)
         # Check every key (no early exit) so timing says nothing about which one matched.
         matched = False
         for known in self.api_key_digests:
-            matched |= hmac.compare_digest(digest, known)
+            matched |= hmac.compare_digest(presented_digest, known)
+        used = None
+        for name, known in self.stored().api_keys:
+            if hmac.compare_digest(presented_digest, known):
+                matched, used = True, name
+        if used is not None:
+            self._note_use(used)
         return matched
 
+    def metrics_reader_valid(self, presented: str | None) -> bool:
+        """/metrics takes CONNECTOR_METRICS_TOKEN (good for nothing else) or an API key."""
+        if presented and self._metrics_digest is not None and hmac.compare_digest(
+                digest(presented), self._metrics_digest):
+            return True
+        return self.api_key_valid(presented)
+
     def inbound_pair_valid(self, username: str, password: str) -> bool:
-        return hmac.compare_digest(_digest(f"{username}:{password}"), self.inbound_digest)
+        expected = self._inbound_digest
+        if not self._inbound_from_environment:
+            expected = self.stored().inbound_password or expected
+        user_ok = hmac.compare_digest(digest(username), self._username_digest)
+        password_ok = expected is not None and hmac.compare_digest(digest(password), expected)
+        return user_ok & password_ok
+
+    def stored(self, *, max_age: float | None = None) -> StoredCredentials:
+        """The stored credentials, re-read when older than `max_age` seconds (default: one
+        second). While the database does not answer, the last ones read stay in use."""
+        if self._storage is None:
+            return self._stored
+        limit = self._refresh_seconds if max_age is None else max_age
+        with self._lock:
+            now = self._clock()
+            if self._loaded_at is not None and now - self._loaded_at < limit:
+                return self._stored
+            self._loaded_at = now
+            try:
+                self._stored = _read(self._storage)
+            except StorageUnavailable as exc:
+                log.warning("stored credentials not re-read (the last ones stay in use): %s", exc)
+                return self._stored
+            if self._used and now - self._used_flushed_at >= USE_RECORDED_EVERY:
+                used, self._used, self._used_flushed_at = sorted(self._used), set(), now
+                self._in_background(lambda: self._record_use(used))
+            return self._stored
+
+    def _note_use(self, name: str) -> None:
+        with self._lock:
+            self._used.add(name)
+
+    def _record_use(self, names: list[str]) -> None:
+        assert self._storage is not None
+        try:
+            with self._storage.writing(durable=False) as uow:
+                uow.credentials.mark_used(names, utcnow())
+        except StorageUnavailable as exc:  # a missed "last used" is no reason to fail anything
+            log.warning("API keys' last use not recorded: %s", exc)
 
 
-def load_credentials(settings: Any) -> Credentials:
+def _read(storage: Storage) -> StoredCredentials:
+    with storage.reading() as uow:
+        keys = uow.credentials.api_keys()
+        inbound = uow.credentials.inbound_password_digest()
+    return StoredCredentials(tuple((k.name, k.digest) for k in keys), inbound)
+
+
+def _thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, name="api-key-use", daemon=True).start()
+
+
+def load_credentials(settings: Any, storage: Storage | None = None) -> Credentials:
+    """The credentials of a process. Without CONNECTOR_API_KEYS, the generated key file is
+    read (or made, unless named keys exist: deleting the file once named keys are there
+    retires the generated key at the next start)."""
+    try:
+        stored = _read(storage) if storage is not None else StoredCredentials()
+    except StorageUnavailable:  # not migrated yet, or down: the generated files serve
+        stored = StoredCredentials()
+    generated_key = settings.data_dir / "api-key"
+    keys: list[str] = []
     if settings.api_keys is not None:
         keys = [k.strip() for k in settings.api_keys.get_secret_value().split(",") if k.strip()]
-    else:
-        keys = [_stored_secret(settings.data_dir / "api-key", "REST API key (Bearer)")]
+    elif generated_key.exists() or not stored.api_keys:
+        keys = [_stored_secret(generated_key, "REST API key (Bearer)")]
     username = settings.inbound_username or "inbound"
+    password: str | None = None
     if settings.inbound_password is not None:
         password = settings.inbound_password.get_secret_value()
-    else:
+    elif stored.inbound_password is None:  # else: set by the CLI, no file needed
         password = _stored_secret(settings.data_dir / "inbound-password",
                                   f"inbound HTTP Basic password for user '{username}'")
-    return Credentials(tuple(_digest(k) for k in keys), username,
-                       _digest(f"{username}:{password}"))
+    metrics_token = settings.metrics_token
+    return Credentials(tuple(digest(k) for k in keys), username,
+                       None if password is None else digest(password), storage,
+                       inbound_from_environment=settings.inbound_password is not None,
+                       metrics_token_digest=None if metrics_token is None
+                       else digest(metrics_token.get_secret_value()))
 
 
 def reply_reference_key(settings: Any) -> Secret:
@@ -92,5 +210,5 @@ def _stored_secret(path: Path, label: str, *, kept: Callable[[str], str] = lambd
     return stored
 
 
-def _digest(value: str) -> bytes:
+def digest(value: str) -> bytes:
     return hashlib.sha256(value.encode("utf-8")).digest()

@@ -163,7 +163,7 @@ class Pollers:
         with self._lock:
             if self._stopping.is_set():
                 return
-            for key, (loop, thread) in list(self._running.items()):
+            for key, (_loop, thread) in list(self._running.items()):
                 if not thread.is_alive():
                     del self._running[key]
             wanted: set[tuple[str, str]] = set()

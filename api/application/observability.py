@@ -16,7 +16,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+)
 
 inbound_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("inbound_id", default=None)
 
@@ -97,6 +105,11 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
+        # The standard process metrics the default registry would have (process_resident_memory_
+        # bytes, process_cpu_seconds_total, process_open_fds, ...; python_gc_*, python_info):
+        # the same collector objects, read from /proc when scraped.
+        for standard in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            r.register(standard)
         self.received = Counter("connector_messages_received", "Inbound deliveries accepted",
                                 ["source", "status"], registry=r)
         self.processed = Counter("connector_messages_processed", "Messages given an outcome",

@@ -92,7 +92,8 @@ def reprocess_matching(app: Services, *, status: str | None, outcome: str | None
         ids += [m.id for m in items]
         if not items or len(ids) >= total:
             break
-    queued, refused = [], []
+    queued: list[int] = []
+    refused: list[int] = []
     for inbound_id in ids:
         with app.storage.writing() as uow:
             (queued if uow.inbox.requeue(inbound_id) else refused).append(inbound_id)

@@ -3,6 +3,9 @@ automation rules, and the records XML transactions write (assets, charges, notes
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from typing import Any
 
 from api.application.clock import utcnow
@@ -10,7 +13,7 @@ from api.application.services import Services
 from domain import model
 from domain.addresses import address_key
 from domain.automation import rule_problem
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, StorageConflict
 from domain.messages import FiledDocument
 from domain.model import DocumentKind, TicketStatus
 
@@ -53,28 +56,59 @@ def list_records(app: Services, *, kind: str, limit: int, offset: int,
         return uow.records.page(kind, limit=limit, offset=offset, **equal)
 
 
-def list_accounts(app: Services, *, email: str | None, limit: int, offset: int) -> Page:
+def list_accounts(app: Services, *, email: str | None, limit: int, offset: int,
+                  updated_since: Any = None, sort: str = "-id") -> Page:
     """Accounts holding an address or its domain; a filter holding neither matches nothing."""
     if email is not None and address_key(email) is None:
         return [], 0
     with app.storage.reading() as uow:
-        return uow.records.accounts_page(email=email, limit=limit, offset=offset)
+        return uow.records.accounts_page(email=email, limit=limit, offset=offset,
+                                         updated_since=updated_since, sort=sort)
 
 
 def create_ticket(app: Services, *, account_id: int, subject: str, contact_id: int | None = None,
                   description: str | None = None, priority: int | None = None) -> Any:
     """A ticket created directly; its description is filed as its first document (kind api)."""
-    now = utcnow()
     with app.storage.writing() as uow:
-        uow.records.check_ticket_links(account_id, contact_id)
-        text = description or ""
-        ticket_id = uow.records.open_ticket(
-            {"account_id": account_id, "contact_id": contact_id, "subject": subject,
-             "description": description, "priority": priority, "source": "api",
-             "status": TicketStatus.OPEN},
-            FiledDocument(kind=DocumentKind.API, subject=subject, text=text, reply_text=text,
-                          date=now), now)
-        return uow.records.get("ticket", ticket_id)
+        return _open_ticket(uow, account_id=account_id, subject=subject, contact_id=contact_id,
+                            description=description, priority=priority)
+
+
+def create_ticket_once(app: Services, *, idempotency_key: str, **values: Any) -> tuple[Any, bool]:
+    """create_ticket under an Idempotency-Key: the first request makes the ticket; the same
+    request again gets that ticket back (True: a replay), never a second one; the same key
+    with another request is refused (draft-ietf-httpapi-idempotency-key-header §2.7)."""
+    request = hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).digest()
+    for attempt in range(2):
+        try:
+            with app.storage.writing() as uow:
+                earlier = uow.records.ticket_request(idempotency_key)
+                if earlier is not None:
+                    if not hmac.compare_digest(earlier[0], request):
+                        raise InvalidInput("this Idempotency-Key was sent with another request")
+                    return uow.records.get("ticket", earlier[1]), True
+                ticket = _open_ticket(uow, **values)
+                uow.records.remember_ticket_request(idempotency_key, request, ticket.id,
+                                                    utcnow())
+                return ticket, False
+        except StorageConflict:  # the same key at the same moment: the other one's row wins
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _open_ticket(uow: Any, *, account_id: int, subject: str, contact_id: int | None = None,
+                 description: str | None = None, priority: int | None = None) -> Any:
+    now = utcnow()
+    uow.records.check_ticket_links(account_id, contact_id)
+    text = description or ""
+    ticket_id = uow.records.open_ticket(
+        {"account_id": account_id, "contact_id": contact_id, "subject": subject,
+         "description": description, "priority": priority, "source": "api",
+         "status": TicketStatus.OPEN},
+        FiledDocument(kind=DocumentKind.API, subject=subject, text=text, reply_text=text,
+                      date=now), now)
+    return uow.records.get("ticket", ticket_id)
 
 
 def get_ticket(app: Services, *, number: str) -> Any:
@@ -119,7 +153,7 @@ def update_rule(app: Services, *, rule_id: int, changes: dict[str, Any]) -> Any:
 
 
 def _check_rule(values: dict[str, Any]) -> None:
-    fields = {name: values.get(name) for name in ("kind", "position", "enabled", "sender",
+    fields: dict[str, Any] = {name: values.get(name) for name in ("kind", "position", "enabled", "sender",
                                                   "subject_contains", "account_field", "marker")}
     problem = rule_problem(model.AutomationRule(id=0, location=values.get("location") or "anywhere",
                                                 **fields))

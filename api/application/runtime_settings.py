@@ -28,7 +28,8 @@ def _field(spec: SettingSpec) -> tuple[Any, Any]:
     annotation = spec.annotation
     if spec.secret:
         annotation = SecretStr | None
-    limits = {k: v for k, v in (("ge", spec.minimum), ("le", spec.maximum)) if v is not None}
+    limits: dict[str, Any] = {k: v for k, v in (("ge", spec.minimum), ("le", spec.maximum))
+                              if v is not None}
     return annotation, Field(default=spec.default, description=spec.doc, **limits)
 
 

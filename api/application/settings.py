@@ -63,6 +63,8 @@ CORE: tuple[SettingSpec, ...] = (
     _s("inbound_username", str | None, None, "HTTP Basic user of the inbound endpoints"),
     _s("inbound_password", str | None, None, "HTTP Basic password of the inbound endpoints",
        secret=True),
+    _s("metrics_token", str | None, None, "a Bearer token for /metrics only (API keys work too)",
+       secret=True),
     _s("inline_worker", bool, True, "process mail inside the web process"),
     _s("migrate_on_start", bool, True, "apply database migrations at start-up"),
     _s("batch_size", int, 32, "messages a worker claims at once", minimum=1, maximum=500),

@@ -53,7 +53,7 @@ class Webhooks:
     def precheck(self, name: str, headers: Any) -> int:
         """Refuse what the headers already show (a missing credential, an announced size over
         the limit) before a byte of the body is read; returns the largest body to read."""
-        limit = self._settings.current().inbound_max_request_bytes
+        limit: int = self._settings.current().inbound_max_request_bytes
         own = self.providers[name].max_request_bytes
         limit = min(limit, own) if own else limit
         lowered = {k.lower(): v for k, v in headers}

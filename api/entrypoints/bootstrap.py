@@ -46,7 +46,9 @@ from api.application.webhooks import Webhooks
 log = logging.getLogger(__name__)
 
 SPECS = (*CORE, *MAILBOX_SETTINGS, *(spec for provider in PROVIDERS for spec in provider.settings))
-Settings = settings_model(SPECS)  # the environment's values (CONNECTOR_*, .env), validated
+# The environment's values (CONNECTOR_*, .env), validated. Any: its fields are made from the
+# registry at run time, so there are no static attributes for a type checker to see.
+Settings: Any = settings_model(SPECS)
 
 
 @dataclass
@@ -121,7 +123,7 @@ def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None,
     services = Services(
         storage=storage, settings=runtime, mailer=mailer, ingest=ingest, processor=processor,
         outbox=outbox, webhooks=Webhooks(PROVIDERS, ports, runtime, ingest),
-        credentials=load_credentials(settings), metrics=metrics,
+        credentials=load_credentials(settings, storage), metrics=metrics,
         xml=XmlCodec(parse=parse_transaction, render=render_response, max_bytes=MAX_BYTES),
         wake_processing=processing_loop.wake, wake_outbox=outbox_loop.wake,
         imap=ImapConnector(tokens=tokens), pop3=Pop3Connector(tokens=tokens),
@@ -134,6 +136,7 @@ def build_imap_poller(process: Process, name: str | None = None) -> ImapPoller:
     """The IMAP poller of a process built above (None: the CONNECTOR_IMAP_* mailbox); it
     stores through the process's ingest writer."""
     services = process.services
+    assert services.imap is not None  # every process built above has the IMAP connector
     return ImapPoller(services.storage, services.settings, services.imap, services.ingest.store,
                       name=name)
 

@@ -4,6 +4,8 @@
     email-connector import FILE...     .eml files or mbox files into the connector
     email-connector queue              inbound messages by status, the outbox's backlog
     email-connector reprocess --status failed [--outcome OUTCOME]
+    email-connector api-key create NAME | rotate NAME | revoke NAME | list
+    email-connector inbound-password set [--from-stdin]
 
 The same use cases as the REST API, on the same settings (CONNECTOR_*, .env).
 """
@@ -11,16 +13,17 @@ The same use cases as the REST API, on the same settings (CONNECTOR_*, .env).
 from __future__ import annotations
 
 import argparse
+import getpass
 import mailbox
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from api.application import connector, processing_log
+from api.application import api_keys, connector, processing_log
 from api.application.observability import configure_logging
 from api.application.settings import warnings
 from api.entrypoints.bootstrap import Process, Settings, build_process
-from domain.errors import StorageUnavailable
+from domain.errors import DomainError, StorageUnavailable
 from domain.messages import InboundDelivery
 
 
@@ -34,12 +37,26 @@ def main(argv: list[str] | None = None) -> int:
     again = commands.add_parser("reprocess", help="queue matching messages again")
     again.add_argument("--status", default="failed")
     again.add_argument("--outcome")
+    keys = commands.add_parser("api-key", help="named REST API keys: create, rotate, revoke, list")
+    key_commands = keys.add_subparsers(dest="action", required=True)
+    for action, text in (("create", "a new key, printed once"),
+                         ("rotate", "a new key for this name; the old one stops working"),
+                         ("revoke", "the key stops working")):
+        key_commands.add_parser(action, help=text).add_argument("name")
+    key_commands.add_parser("list", help="names, created, last used (never the keys)")
+    password = commands.add_parser("inbound-password", help="the inbound HTTP Basic password")
+    password_commands = password.add_subparsers(dest="action", required=True)
+    setting = password_commands.add_parser("set", help="prompted for, or one line of stdin")
+    setting.add_argument("--from-stdin", action="store_true")
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging("WARNING", "text")
     process = build_process(settings)
     try:
         return int(COMMANDS[args.command](process, args))
+    except DomainError as exc:
+        print(f"email-connector: {exc}", file=sys.stderr)
+        return 1
     finally:
         process.stop()
 
@@ -96,7 +113,58 @@ def reprocess(process: Process, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"check": check, "import": import_files, "queue": queue, "reprocess": reprocess}
+def api_key(process: Process, args: argparse.Namespace) -> int:
+    storage = process.services.storage
+    if args.action == "list":
+        return _list_keys(process)
+    if args.action == "revoke":
+        api_keys.revoke_api_key(storage, args.name)
+        print(f"revoked API key {args.name!r}: refused from now on (within a second)")
+        return 0
+    make = api_keys.create_api_key if args.action == "create" else api_keys.rotate_api_key
+    key = make(storage, args.name)
+    # The key alone on stdout (KEY=$(email-connector api-key create ci)); the advice on stderr.
+    print(f"API key {args.name!r} (shown once, only its digest is stored):", file=sys.stderr)
+    print(key)
+    return 0
+
+
+def _list_keys(process: Process) -> int:
+    settings = process.settings
+    print(f"{'NAME':24} {'CREATED':20} LAST USED")
+    for key in api_keys.list_api_keys(process.services.storage):
+        used = key.last_used_at.strftime("%Y-%m-%d %H:%M") if key.last_used_at else "never"
+        print(f"{key.name:24} {key.created_at.strftime('%Y-%m-%d %H:%M'):20} {used}")
+    if settings.api_keys is not None:
+        count = len([k for k in settings.api_keys.get_secret_value().split(",") if k.strip()])
+        print(f"(and {count} unnamed key(s) from CONNECTOR_API_KEYS)")
+    elif (settings.data_dir / "api-key").exists():
+        print(f"(and the generated key in {settings.data_dir / 'api-key'}: once named keys "
+              "exist, delete that file to retire it at the next start)")
+    return 0
+
+
+def inbound_password(process: Process, args: argparse.Namespace) -> int:
+    if process.settings.inbound_password is not None:
+        print("email-connector: CONNECTOR_INBOUND_PASSWORD is set and wins over a stored "
+              "password: change it there, or unset it first", file=sys.stderr)
+        return 1
+    if args.from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("new inbound password: ")
+        if getpass.getpass("again: ") != password:
+            print("email-connector: the two passwords differ; nothing changed", file=sys.stderr)
+            return 1
+    api_keys.set_inbound_password(process.services.storage, password)
+    user = process.services.credentials.inbound_username
+    print(f"inbound password for user {user!r} set: the old one is refused from now on "
+          "(within a second)")
+    return 0
+
+
+COMMANDS = {"check": check, "import": import_files, "queue": queue, "reprocess": reprocess,
+            "api-key": api_key, "inbound-password": inbound_password}
 
 if __name__ == "__main__":
     sys.exit(main())

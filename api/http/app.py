@@ -6,16 +6,16 @@ state of its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Callable
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api.application.services import Services
 from api.http import console
-from api.http.errors import register_error_handlers
+from api.http.errors import problem_responses, register_error_handlers
 from api.http.routes import (
     accounts,
     automation,
@@ -70,6 +70,7 @@ def _document_raw_ingest(app: FastAPI) -> None:
             document.setdefault("components", {}).setdefault("securitySchemes", {}).setdefault(
                 "HTTPBasic", {"type": "http", "scheme": "basic",
                               "description": "CONNECTOR_INBOUND_USERNAME / _PASSWORD"})
+            problem_responses(document)
             app.openapi_schema = document
         return app.openapi_schema
 

@@ -15,7 +15,10 @@ from fastapi.security import (
 from api.application.services import Services
 from domain.errors import Unauthorized
 
-_bearer = HTTPBearer(auto_error=False, description="A REST API key (CONNECTOR_API_KEYS)")
+_bearer = HTTPBearer(auto_error=False, description="A REST API key (CONNECTOR_API_KEYS, or "
+                     "named keys made with `email-connector api-key create`)")
+_metrics_bearer = HTTPBearer(auto_error=False, scheme_name="MetricsBearer",
+                             description="CONNECTOR_METRICS_TOKEN (read-only), or an API key")
 _basic = HTTPBasic(auto_error=False, description="CONNECTOR_INBOUND_USERNAME / _PASSWORD")
 
 
@@ -44,3 +47,11 @@ async def require_inbound_basic(
         credentials.username, credentials.password
     ):
         raise Unauthorized("valid inbound credentials are required (HTTP Basic)")
+
+
+async def require_metrics_reader(
+    app: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_metrics_bearer)],
+) -> None:
+    if credentials is None or not app.credentials.metrics_reader_valid(credentials.credentials):
+        raise Unauthorized("a metrics token or an API key is required (Authorization: Bearer)")

@@ -1,13 +1,24 @@
-"""The one table from domain errors to HTTP statuses, registered on the app in create_app()."""
+"""The one table from domain errors to HTTP statuses, registered on the app in create_app().
+
+Every error is answered the same way: RFC 9457 `application/problem+json` (schemas.Problem),
+with `detail` for people and a stable `code` for programs: the snake_case name of the domain
+error the table maps (not_found, conflict, invalid_input, ...), `request_invalid` when the
+request does not match its schema (with `errors`, one per field), else the status's own name.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from api.application.observability import refused
 from domain import errors
@@ -42,6 +53,55 @@ def status_for(error: errors.DomainError,
     return 500
 
 
+PROBLEM = "application/problem+json"
+
+
+def code_for(error: errors.DomainError) -> str:
+    for cls in type(error).__mro__:
+        if cls in STATUS_FOR:
+            return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+    return "internal_error"
+
+
+def problem_body(status: int, detail: str, code: str | None = None,
+                 **extra: Any) -> dict[str, Any]:
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    default = HTTPStatus(status).name.lower() if status in HTTPStatus._value2member_map_ \
+        else "error"
+    return {"type": "about:blank", "title": phrase, "status": status, "detail": detail,
+            "code": code or default, **extra}
+
+
+def problem(status: int, detail: str, code: str | None = None,
+            headers: Mapping[str, str] | None = None, **extra: Any) -> JSONResponse:
+    return JSONResponse(problem_body(status, detail, code, **extra), status_code=status,
+                        headers=dict(headers or {}), media_type=PROBLEM)
+
+
+def request_invalid(exc: RequestValidationError) -> JSONResponse:
+    """A request that does not match its schema: one sentence, and each field in `errors`."""
+    issues = jsonable_encoder(exc.errors())
+    first = issues[0] if issues else {}
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    detail = f"{where}: {first.get('msg', 'invalid')}" if where else "the request is invalid"
+    if len(issues) > 1:
+        detail += f" (and {len(issues) - 1} more)"
+    return problem(422, detail, "request_invalid", errors=issues)
+
+
+def problem_responses(document: dict[str, Any]) -> None:
+    """The OpenAPI document says so too: every error response is a Problem, nothing else."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if status[0] in "45":
+                    response["content"] = {PROBLEM: {"schema": schema}}
+    components = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+
+
 def register_error_handlers(app: FastAPI, providers: Sequence[Any]) -> None:
     refusals = {p.name: p.refusals for p in providers}
 
@@ -57,4 +117,12 @@ def register_error_handlers(app: FastAPI, providers: Sequence[Any]) -> None:
             refused(request.app.state.services.metrics, provider or "raw", status, exc)
         elif status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc)
-        return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+        return problem(status, str(exc), code_for(exc), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return request_invalid(exc)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), None, exc.headers)

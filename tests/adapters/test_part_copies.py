@@ -59,3 +59,15 @@ def test_a_cut_off_multipart_or_a_single_part_message_gives_no_copies_and_no_err
     single = b"From: a@b.example\r\nContent-Type: application/pdf; name=a.pdf\r\n\r\nJVBER\r\n"
     assert file_copies(single, allow_8bit=True) == []
     assert file_copies(b"", allow_8bit=True) == []
+
+
+def test_an_8bit_file_with_a_nul_byte_never_travels_raw_even_with_8bitmime() -> None:
+    # RFC 6152 §3: 8BITMIME lines carry no NUL; such a part is re-encoded like any other.
+    original = (b"From: a@b.example\r\nMIME-Version: 1.0\r\n"
+                b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
+                b"--b1\r\nContent-Type: text/plain\r\n\r\nsee file\r\n"
+                b'--b1\r\nContent-Type: application/octet-stream; name="dump.bin"\r\n'
+                b"Content-Disposition: attachment; filename=\"dump.bin\"\r\n"
+                b"Content-Transfer-Encoding: 8bit\r\n\r\n" + b"caf\xe9\x00end\r\n--b1--\r\n")
+    copies = [bytes(c) for c in file_copies(original, allow_8bit=True)]
+    assert all(b"\x00" not in copy for copy in copies)

@@ -58,7 +58,7 @@ def test_every_file_is_kept_also_those_inside_an_attached_outlook_message() -> N
     assert files["budget.xlsx"][0].startswith("application/vnd.openxmlformats")
     assert files["logo.png"] == ("image/png", b"\x89PNG")
     assert files["minutes.pdf"] == ("application/pdf", b"%PDF-1.5 minutes")
-    assert files["Fwd Meeting.txt"][1] == "Notes of Monday's meeting.".encode()
+    assert files["Fwd Meeting.txt"][1] == b"Notes of Monday's meeting."
     assert "winmail.dat" not in files
 
 

@@ -281,7 +281,8 @@ def test_a_console_address_with_a_wrong_part_is_a_page_and_the_api_stays_json(
     assert page.status_code == 404 and "No such page" in page.text
     assert client.get("/admin/log/999999").status_code == 404
     api = client.get("/api/v1/inbound-messages/not-a-number", headers=Api(client).headers)
-    assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["path", "message_id"]
+    assert api.status_code == 422 and api.json()["code"] == "request_invalid"  # a problem
+    assert api.json()["errors"][0]["loc"] == ["path", "message_id"]
 
 
 def test_a_refused_webhook_shows_with_its_reason_on_the_overview_and_the_provider(

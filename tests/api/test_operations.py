@@ -48,6 +48,28 @@ def test_metrics_need_the_api_key_and_count_messages_by_outcome(api: Api) -> Non
     assert "connector_processing_latency_seconds_count 2.0" in text
 
 
+def test_metrics_export_the_processs_memory_cpu_and_open_files(api: Api) -> None:
+    text = api.client.get("/metrics", headers=api.headers).text
+    values = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines()
+              if line and not line.startswith("#")}
+    assert values["process_resident_memory_bytes"] > 1_000_000
+    assert values["process_open_fds"] >= 3  # at least stdin, stdout and stderr
+    assert "process_cpu_seconds_total" in values and "process_max_fds" in values
+    assert any(name.startswith("python_info") for name in values)
+
+
+def test_the_metrics_token_reads_metrics_and_nothing_else(tmp_path: Path, smtp: SmtpSink) -> None:
+    settings = make_settings(tmp_path, smtp, metrics_token="scraper-token-123")
+    with TestClient(create_app(settings, start_workers=False)) as client:
+        token = {"Authorization": "Bearer scraper-token-123"}
+        assert client.get("/metrics", headers=token).status_code == 200
+        assert client.get("/metrics", headers={"Authorization": f"Bearer {API_KEY}"}
+                          ).status_code == 200  # the API keys still read them too
+        assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert client.get("/api/v1/connector", headers=token).status_code == 401
+        assert client.get("/api/v1/tickets", headers=token).status_code == 401
+
+
 def test_log_lines_are_json_with_the_message_id_and_never_carry_secrets(
         tmp_path: Path, smtp: SmtpSink, capfd: pytest.CaptureFixture[str]) -> None:
     settings = make_settings(tmp_path, smtp, log_level="DEBUG", log_format="json",

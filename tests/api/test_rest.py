@@ -65,7 +65,8 @@ def test_contacts_belong_to_an_existing_account(api: Api) -> None:
     acme = api.account("Acme")
     contact = api.post(f"/api/v1/accounts/{acme['id']}/contacts", {"name": "Ann", "email": "ann@acme.example"})
     assert contact == {"id": contact["id"], "account_id": acme["id"], "name": "Ann", "email": "ann@acme.example"}
-    assert api.patch(f"/api/v1/contacts/{contact['id']}", {"email": "ann2@acme.example"})["email"] == "ann2@acme.example"
+    patched = api.patch(f"/api/v1/contacts/{contact['id']}", {"email": "ann2@acme.example"})
+    assert patched["email"] == "ann2@acme.example"
     assert api.get(f"/api/v1/accounts/{acme['id']}/contacts")["total"] == 1
     assert api.client.delete(f"/api/v1/contacts/{contact['id']}", headers=api.headers).status_code == 204
 

@@ -25,6 +25,7 @@ from domain.messages import (
     ReadMessage,
     SmtpServer,
     Stored,
+    StoredApiKey,
 )
 from domain.model import MessageStatus, OutboxStatus
 from tests.domain.record_fakes import FakeRecordDirectory
@@ -40,6 +41,8 @@ class State:
     documents: list[tuple[int, FiledDocument]] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     mailboxes: dict[str, Any] = field(default_factory=dict)  # key -> MailboxPosition
+    api_keys: dict[str, StoredApiKey] = field(default_factory=dict)
+    inbound_password: bytes | None = None
     directory: FakeRecordDirectory = field(default_factory=FakeRecordDirectory)
     commits: int = 0
     durable_commits: int = 0
@@ -58,13 +61,14 @@ class FakeInbox:
                 id=new_id, status=MessageStatus.DONE if original else MessageStatus.QUEUED,
                 outcome="duplicate" if original else None, reason=None, ticket_id=None,
                 source=item.delivery.source, envelope_from=item.delivery.envelope_from,
-                envelope_to=item.delivery.envelope_to, received_at=now, generation=0, token=None, attempts=0, error=None,
+                envelope_to=item.delivery.envelope_to, received_at=now, generation=0, token=None,
+                attempts=0, error=None,
                 duplicate_of_id=original)
             if original:
                 results.append(Stored(new_id, "duplicate", original))
                 continue
             self.s.raw[new_id] = item.delivery.raw
-            self.s.keys.update({k: new_id for k in item.keys})
+            self.s.keys.update(dict.fromkeys(item.keys, new_id))
             results.append(Stored(new_id, "queued"))
         return results
 
@@ -223,11 +227,37 @@ class FakeMailboxStates:
         return [v for k, v in self.s.mailboxes.items() if k.startswith("health:")]
 
 
+class FakeCredentialStore:
+    def __init__(self, state: State) -> None:
+        self.s = state
+
+    def api_keys(self) -> list[StoredApiKey]:
+        return sorted(self.s.api_keys.values(), key=lambda k: k.name)
+
+    def save_api_key(self, key: StoredApiKey) -> None:
+        self.s.api_keys[key.name] = key
+
+    def remove_api_key(self, name: str) -> bool:
+        return self.s.api_keys.pop(name, None) is not None
+
+    def mark_used(self, names: Any, now: datetime) -> None:
+        for name in names:
+            if name in self.s.api_keys:
+                self.s.api_keys[name] = replace(self.s.api_keys[name], last_used_at=now)
+
+    def inbound_password_digest(self) -> bytes | None:
+        return self.s.inbound_password
+
+    def save_inbound_password_digest(self, digest: bytes, now: datetime) -> None:
+        self.s.inbound_password = digest
+
+
 class FakeUnitOfWork:
     def __init__(self, state: State) -> None:
         self.inbox, self.outbox = FakeInbox(state), FakeOutbox(state)
         self.records, self.settings = FakeRecords(state), FakeSettingsStore(state)
         self.mailboxes = FakeMailboxStates(state)
+        self.credentials = FakeCredentialStore(state)
         self.directory = state.directory
         self._state = state
 

@@ -29,12 +29,12 @@ class Connector:
 
     def __init__(self, dovecot: Dovecot, database_url: str, data_dir: Path, smtp_port: int,
                  **settings: Any) -> None:
-        values = dict(database_url=database_url, data_dir=data_dir, inline_worker=False,
-                      api_keys="k", inbound_username="u", inbound_password="p",
-                      public_address="help@msp.example", support_team_address="team@msp.example",
-                      smtp_host="127.0.0.1", smtp_port=smtp_port, imap_host="127.0.0.1",
-                      imap_port=dovecot.imap_port, imap_security="none",
-                      imap_username=dovecot.user, imap_password=dovecot.password)
+        values = {"database_url": database_url, "data_dir": data_dir, "inline_worker": False,
+                  "api_keys": "k", "inbound_username": "u", "inbound_password": "p",
+                  "public_address": "help@msp.example", "support_team_address": "team@msp.example",
+                  "smtp_host": "127.0.0.1", "smtp_port": smtp_port, "imap_host": "127.0.0.1",
+                  "imap_port": dovecot.imap_port, "imap_security": "none",
+                  "imap_username": dovecot.user, "imap_password": dovecot.password}
         values.update(settings)
         self.process: Process = build_process(Settings(_env_file=None, **values))
         self.poller: ImapPoller = build_imap_poller(self.process)

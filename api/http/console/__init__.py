@@ -8,13 +8,13 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.http.console import auth, log, overview, rules, setup
 from api.http.console.web import HERE, ConsoleRefusal, SignInRequired, render
+from api.http.errors import request_invalid
 from domain.settings import SettingSpec
 
 
@@ -38,7 +38,7 @@ def install(app: FastAPI, *, specs: Sequence[SettingSpec], providers: Sequence[A
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         """A console URL with a wrong part (/admin/log/abc) is a page too; the API's stay JSON."""
         if not request.url.path.startswith("/admin/"):
-            return await request_validation_exception_handler(request, exc)
+            return request_invalid(exc)
         return render(request, "error.html", status=404, error="No such page (a part of the "
                       "address is not valid).")
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -30,7 +30,7 @@ def _day(text: str, *, after: bool = False) -> datetime | None:
         day = date.fromisoformat(text)
     except ValueError:
         return None
-    return datetime.combine(day + timedelta(days=1 if after else 0), time(), timezone.utc)
+    return datetime.combine(day + timedelta(days=1 if after else 0), time(), UTC)
 
 
 def _filter(query: dict[str, str]) -> tuple[InboundFilter, list[str]]:

@@ -3,7 +3,7 @@ the outbox, each mail source's last message and refusals, and the connector's on
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -29,7 +29,7 @@ def _bars(counts: dict[str, int]) -> list[tuple[str, int, float]]:
 def overview_page(request: Request, session: SignedIn) -> Response:
     figures = console.overview(services(request))
     refusals = {name: (r.count, r.last_reason,
-                       datetime.fromtimestamp(r.last_at, timezone.utc) if r.last_at else None)
+                       datetime.fromtimestamp(r.last_at, UTC) if r.last_at else None)
                 for name, r in figures.refusals.items()}
     return render(request, "overview.html", figures=figures, refusals=refusals,
                   day=_bars(figures.last_day), month=_bars(figures.last_month),

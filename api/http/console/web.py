@@ -112,7 +112,8 @@ def render(request: Request, template: str, *, status: int = 200, error: str | N
         session, new_cookie = admin(request).visitor()
     notice = unquote(request.cookies.get(NOTICE_COOKIE, "")) or None
     if notice and notice.startswith("!"):  # a redirect's notice of a failure
-        notice, error = None, error or notice[1:]
+        error = error or notice[1:]
+        notice = None
     response = templates.TemplateResponse(request, template, status_code=status, context={
         "csrf_token": admin(request).csrf_token(session), "signed_in": session.username,
         "nav": NAV, "path": request.url.path, "notice": notice, "error": error, **context})

@@ -8,7 +8,16 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.application import records
 from api.http.deps import ServicesDep
-from api.http.routes.common import AUTH, NO_NUL, Limit, Offset, body_errors, errors
+from api.http.routes.common import (
+    AUTH,
+    NO_NUL,
+    Limit,
+    Offset,
+    Sort,
+    UpdatedSince,
+    body_errors,
+    errors,
+)
 from api.http.schemas import (
     MAX_ID,
     AccountCreate,
@@ -35,9 +44,12 @@ def create_account(body: AccountCreate, app: ServicesDep) -> Any:
 
 @router.get("/accounts", response_model=Page[AccountPublic], responses=errors(422))
 def list_accounts(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
-                  email: Annotated[str | None, Query(max_length=320, pattern=NO_NUL)] = None) -> dict[str, object]:
-    """List accounts, newest first; `email` finds those holding an address or its domain."""
-    items, total = records.list_accounts(app, email=email, limit=limit, offset=offset)
+                  email: Annotated[str | None, Query(max_length=320, pattern=NO_NUL)] = None,
+                  updated_since: UpdatedSince = None, sort: Sort = "-id") -> dict[str, object]:
+    """List accounts, newest first (or in the `sort` order); `email` finds those holding an
+    address or its domain."""
+    items, total = records.list_accounts(app, email=email, limit=limit, offset=offset,
+                                         updated_since=updated_since, sort=sort)
     return {"items": items, "total": total}
 
 

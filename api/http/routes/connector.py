@@ -35,7 +35,8 @@ def _models(specs: Sequence[SettingSpec]) -> tuple[type[BaseModel], type[BaseMod
     public = create_model("ConnectorPublic", **shown)
     changes: dict[str, Any] = {}
     for s in runtime:
-        limits = {k: v for k, v in (("ge", s.minimum), ("le", s.maximum)) if v is not None}
+        limits: dict[str, Any] = {k: v for k, v in (("ge", s.minimum), ("le", s.maximum))
+                                  if v is not None}
         annotation = SecretStr | None if s.secret else s.annotation | None
         changes[s.name] = (annotation, Field(default=None, description=s.doc, **limits))
     update = create_model("ConnectorUpdate", __config__=ConfigDict(extra="forbid"), **changes)

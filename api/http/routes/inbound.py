@@ -19,7 +19,7 @@ from typing import Any
 from api.application.observability import refused
 from api.application.services import Services
 from api.http.body import read_limited
-from api.http.errors import status_for
+from api.http.errors import PROBLEM, code_for, problem_body, status_for
 from domain.addresses import envelope_recipients, envelope_sender
 from domain.errors import DomainError, MalformedPayload, Unauthorized, UnsupportedMediaType
 from domain.messages import InboundDelivery, Stored
@@ -83,7 +83,7 @@ class RawIngest:
             await self.app(scope, receive, send)
             return
         if scope["method"] != "POST":
-            await _respond(send, 405, {"detail": "Method Not Allowed"}, [(b"allow", b"POST")])
+            await _respond(send, 405, problem_body(405, "Method Not Allowed"), [(b"allow", b"POST")])
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
@@ -98,11 +98,11 @@ class RawIngest:
             refused(self.services.metrics, "raw", status, exc)
             extra = [(b"www-authenticate", b'Basic realm="email-connector"')] \
                 if isinstance(exc, Unauthorized) else []
-            await _respond(send, status, {"detail": str(exc)}, extra)
+            await _respond(send, status, problem_body(status, str(exc), code_for(exc)), extra)
             return
         except Exception:  # a bug: logged with its traceback, answered 500 (the relay retries)
             log.exception("POST %s failed", PATH)
-            await _respond(send, 500, {"detail": "Internal Server Error"})
+            await _respond(send, 500, problem_body(500, "Internal Server Error"))
             return
         await _respond(send, 200, {"id": stored.id, "status": stored.status,
                                    "duplicate_of": stored.duplicate_of})
@@ -132,7 +132,8 @@ async def _body(receive: Any) -> AsyncIterator[bytes]:
 async def _respond(send: Any, status: int, body: dict[str, Any],
                    extra: list[tuple[bytes, bytes]] | None = None) -> None:
     payload = json.dumps(body).encode()
+    media_type = b"application/json" if status < 400 else PROBLEM.encode()
     await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+        (b"content-type", media_type), (b"content-length", str(len(payload)).encode()),
         *(extra or [])]})
     await send({"type": "http.response.body", "body": payload})

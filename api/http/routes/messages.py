@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -58,7 +58,7 @@ IsoMoment = Annotated[datetime | None, BeforeValidator(_iso_date)]
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=timezone.utc) if moment and moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
 @router.get("/inbound-messages", response_model=Page[InboundMessagePublic], responses=errors(422),

@@ -1,19 +1,20 @@
 """Operations: liveness, readiness (database and outbox health) and Prometheus metrics.
 
 /healthz and /readyz answer without a credential on purpose: load balancers and orchestrators
-probe them, and they reveal nothing but up or down. /metrics needs the API key (Prometheus
-sends it with `authorization: {credentials: ...}` in the scrape config).
+probe them, and they reveal nothing but up or down. /metrics needs CONNECTOR_METRICS_TOKEN (a
+read-only credential good for nothing else) or an API key; Prometheus sends it with
+`authorization: {credentials: ...}` in the scrape config.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.application import connector
-from api.http.deps import ServicesDep
-from api.http.routes.common import AUTH, errors
+from api.http.deps import ServicesDep, require_metrics_reader
+from api.http.routes.common import errors
 
 router = APIRouter(tags=["operations"])
 
@@ -33,10 +34,12 @@ def readyz(app: ServicesDep) -> Response:
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", dependencies=AUTH, response_class=Response,
+@router.get("/metrics", dependencies=[Depends(require_metrics_reader)], response_class=Response,
             responses={**errors(), 200: {"content": {"text/plain": {}},
                                          "description": "Prometheus text format"}})
 def metrics(app: ServicesDep) -> Response:
-    """Prometheus metrics: received, processed by outcome, failures, queue, outbox, latency."""
+    """Prometheus metrics: received, processed by outcome, failures, queue, outbox, latency,
+    refusals by provider and reason, polled mailboxes, and the process's own (memory, CPU,
+    open files)."""
     connector.refresh_metrics(app)
     return Response(generate_latest(app.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.application import records
 from api.http.deps import ServicesDep
-from api.http.routes.common import AUTH, Limit, Offset, errors
+from api.http.routes.common import AUTH, Limit, Offset, Sort, UpdatedSince, errors
 from api.http.schemas import MAX_ID, AssetPublic, ChargePublic, HistoryNotePublic, Page
 
 router = APIRouter(prefix="/api/v1", tags=["assets, charges and notes"], dependencies=AUTH,
@@ -20,16 +20,18 @@ TicketFilter = Annotated[int | None, Query(ge=1, le=MAX_ID,
 
 
 def _page(app: ServicesDep, kind: str, limit: int, offset: int,
-          **equal: int | None) -> dict[str, object]:
+          **equal: Any) -> dict[str, object]:
     items, total = records.list_records(app, kind=kind, limit=limit, offset=offset, **equal)
     return {"items": items, "total": total}
 
 
 @router.get("/assets", response_model=Page[AssetPublic], responses=errors(422))
 def list_assets(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
-                account_id: AccountFilter = None) -> dict[str, object]:
-    """List assets, newest first."""
-    return _page(app, "asset", limit, offset, account_id=account_id)
+                account_id: AccountFilter = None, updated_since: UpdatedSince = None,
+                sort: Sort = "-id") -> dict[str, object]:
+    """List assets, newest first (or in the `sort` order)."""
+    return _page(app, "asset", limit, offset, account_id=account_id,
+                 updated_since=updated_since, sort=sort)
 
 
 @router.get("/assets/{asset_id}", response_model=AssetPublic, responses=errors(404))
@@ -41,9 +43,11 @@ def get_asset(asset_id: Id, app: ServicesDep) -> Any:
 @router.get("/charges", response_model=Page[ChargePublic], responses=errors(422))
 def list_charges(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
                  account_id: AccountFilter = None,
-                 ticket_id: TicketFilter = None) -> dict[str, object]:
-    """List charges, newest first."""
-    return _page(app, "charge", limit, offset, account_id=account_id, ticket_id=ticket_id)
+                 ticket_id: TicketFilter = None, updated_since: UpdatedSince = None,
+                 sort: Sort = "-id") -> dict[str, object]:
+    """List charges, newest first (or in the `sort` order)."""
+    return _page(app, "charge", limit, offset, account_id=account_id, ticket_id=ticket_id,
+                 updated_since=updated_since, sort=sort)
 
 
 @router.get("/charges/{charge_id}", response_model=ChargePublic, responses=errors(404))
@@ -55,9 +59,11 @@ def get_charge(charge_id: Id, app: ServicesDep) -> Any:
 @router.get("/history-notes", response_model=Page[HistoryNotePublic], responses=errors(422))
 def list_history_notes(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
                        account_id: AccountFilter = None,
-                       ticket_id: TicketFilter = None) -> dict[str, object]:
-    """List history notes, newest first."""
-    return _page(app, "history_note", limit, offset, account_id=account_id, ticket_id=ticket_id)
+                       ticket_id: TicketFilter = None, updated_since: UpdatedSince = None,
+                       sort: Sort = "-id") -> dict[str, object]:
+    """List history notes, newest first (or in the `sort` order)."""
+    return _page(app, "history_note", limit, offset, account_id=account_id,
+                 ticket_id=ticket_id, updated_since=updated_since, sort=sort)
 
 
 @router.get("/history-notes/{note_id}", response_model=HistoryNotePublic, responses=errors(404))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 
 from api.application import records
 from api.http.deps import ServicesDep
-from api.http.routes.common import AUTH, Limit, Offset, body_errors, errors
+from api.http.routes.common import AUTH, Limit, Offset, Sort, UpdatedSince, body_errors, errors
 from api.http.schemas import (
     MAX_ID,
     AttachmentMeta,
@@ -37,18 +37,32 @@ def ticket_public(ticket: Any) -> TicketPublic:
 
 
 @router.post("/tickets", status_code=201, response_model=TicketPublic, responses=body_errors(422))
-def create_ticket(body: TicketCreate, app: ServicesDep) -> TicketPublic:
+def create_ticket(body: TicketCreate, app: ServicesDep, response: Response,
+                  idempotency_key: Annotated[str | None, Header(
+                      alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[!-~]+$",
+                      description="Retry safely: the same key with the same body answers the "
+                      "ticket made the first time (Idempotent-Replayed: true); with another "
+                      "body, 422")] = None) -> TicketPublic:
     """Create a ticket directly (its description is filed as its first document, kind `api`)."""
-    return ticket_public(records.create_ticket(app, **body.model_dump()))
+    if idempotency_key is None:
+        return ticket_public(records.create_ticket(app, **body.model_dump()))
+    ticket, replayed = records.create_ticket_once(app, idempotency_key=idempotency_key,
+                                                  **body.model_dump())
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return ticket_public(ticket)
 
 
 @router.get("/tickets", response_model=Page[TicketPublic], responses=errors(422))
 def list_tickets(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
                  account_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-                 status: TicketStatus | None = None) -> dict[str, object]:
-    """List tickets, newest first."""
+                 status: TicketStatus | None = None,  # type: ignore[valid-type]
+                 updated_since: UpdatedSince = None, sort: Sort = "-id",
+                 ) -> dict[str, object]:
+    """List tickets, newest first (or in the `sort` order)."""
     items, total = records.list_records(app, kind="ticket", limit=limit, offset=offset,
-                                        account_id=account_id, status=status)
+                                        account_id=account_id, status=status,
+                                        updated_since=updated_since, sort=sort)
     return {"items": [ticket_public(t) for t in items], "total": total}
 
 

@@ -16,10 +16,6 @@ TicketStatus = Literal[tuple(s.value for s in _TicketStatus)]  # type: ignore[va
 T = TypeVar("T")
 
 
-class ErrorBody(BaseModel):
-    detail: str
-
-
 class ValidationIssue(BaseModel):
     """One invalid part of a request, as FastAPI's request validation reports it."""
 
@@ -29,11 +25,19 @@ class ValidationIssue(BaseModel):
     type: str
 
 
-class ValidationErrorBody(BaseModel):
-    """A 422: a sentence (a rule of ours refused the values), or one entry per invalid field
-    (the request did not match its schema)."""
+class Problem(BaseModel):
+    """Every error answer (RFC 9457, `application/problem+json`): `detail` says what went wrong
+    for people, `code` names it for programs and stays the same from release to release."""
 
-    detail: str | list[ValidationIssue]
+    type: str = "about:blank"  # RFC 9457 §4.2.1: the status's meaning is the problem's
+    title: str  # the status's reason phrase
+    status: int
+    detail: str
+    code: str  # the error's kind: not_found, conflict, invalid_input, request_invalid, ...
+    errors: list[ValidationIssue] | None = None  # request_invalid only: each invalid field
+
+
+ErrorBody = ValidationErrorBody = Problem  # the names the routes' `responses` use
 
 
 class Page(BaseModel, Generic[T]):

@@ -123,7 +123,7 @@ class TicketUpdate(_Patch):
     contact_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     subject: str | None = Field(default=None, min_length=1, max_length=998)
     description: str | None = Field(default=None, max_length=1_000_000)
-    status: TicketStatus | None = None
+    status: TicketStatus | None = None  # type: ignore[valid-type]  # a Literal of the statuses
     priority: int | None = Field(default=None, ge=0, le=1000)
 
 

@@ -1,0 +1,52 @@
+"""Named REST API keys and the inbound password (domain.ports.CredentialStore): digests only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlmodel import Session
+
+from adapters.persistence.tables import Credential
+from domain.messages import StoredApiKey
+
+API_KEY = "api_key"
+INBOUND = ("inbound_password", "inbound")  # one row: (kind, name)
+
+
+class SqlCredentialStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def api_keys(self) -> list[StoredApiKey]:
+        rows = self.session.execute(select(Credential).where(Credential.kind == API_KEY)
+                                    .order_by(Credential.name)).scalars()  # type: ignore[arg-type]
+        return [StoredApiKey(row.name, bytes(row.digest), row.created_at, row.last_used_at)
+                for row in rows]
+
+    def save_api_key(self, key: StoredApiKey) -> None:
+        self.session.merge(Credential(kind=API_KEY, name=key.name, digest=key.digest,
+                                      created_at=key.created_at, last_used_at=key.last_used_at))
+        self.session.flush()
+
+    def remove_api_key(self, name: str) -> bool:
+        result = self.session.execute(delete(Credential).where(
+            Credential.kind == API_KEY, Credential.name == name))  # type: ignore[arg-type]
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def mark_used(self, names: Sequence[str], now: datetime) -> None:
+        if names:
+            self.session.execute(update(Credential).where(
+                Credential.kind == API_KEY,  # type: ignore[arg-type]
+                Credential.name.in_(list(names)),  # type: ignore[attr-defined]
+            ).values(last_used_at=now))
+
+    def inbound_password_digest(self) -> bytes | None:
+        row = self.session.get(Credential, INBOUND)
+        return None if row is None else bytes(row.digest)
+
+    def save_inbound_password_digest(self, digest: bytes, now: datetime) -> None:
+        self.session.merge(Credential(kind=INBOUND[0], name=INBOUND[1], digest=digest,
+                                      created_at=now))
+        self.session.flush()

@@ -1,0 +1,70 @@
+"""Named REST API keys and the inbound password: the operator's use cases (the CLI's
+`api-key` and `inbound-password` commands). Only digests are stored; a new key is returned
+once, to be shown once, and cannot be read back."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from api.application.clock import utcnow
+from api.application.credentials import digest
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.messages import StoredApiKey
+from domain.ports import Storage
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+PREFIX = "ec_"  # recognisable in a leaked file or a secret scanner's report
+MIN_PASSWORD = 12
+
+
+def new_key() -> str:
+    return PREFIX + secrets.token_urlsafe(32)  # 256 random bits
+
+
+def create_api_key(storage: Storage, name: str) -> str:
+    """A new key under a new name; the key itself is returned, only its digest is stored."""
+    _check_name(name)
+    key = new_key()
+    with storage.writing() as uow:
+        if any(k.name == name for k in uow.credentials.api_keys()):
+            raise Conflict(f"an API key named {name!r} exists: rotate or revoke it")
+        uow.credentials.save_api_key(StoredApiKey(name, digest(key), utcnow()))
+    return key
+
+
+def rotate_api_key(storage: Storage, name: str) -> str:
+    """A new key for this name; the old one is refused from then on."""
+    key = new_key()
+    with storage.writing() as uow:
+        if not any(k.name == name for k in uow.credentials.api_keys()):
+            raise NotFound(f"no API key named {name!r}")
+        uow.credentials.save_api_key(StoredApiKey(name, digest(key), utcnow()))
+    return key
+
+
+def revoke_api_key(storage: Storage, name: str) -> None:
+    with storage.writing() as uow:
+        if not uow.credentials.remove_api_key(name):
+            raise NotFound(f"no API key named {name!r}")
+
+
+def list_api_keys(storage: Storage) -> list[StoredApiKey]:
+    with storage.reading() as uow:
+        return uow.credentials.api_keys()
+
+
+def set_inbound_password(storage: Storage, password: str) -> None:
+    """The inbound endpoints' HTTP Basic password from now on (unless
+    CONNECTOR_INBOUND_PASSWORD is set, which wins: the caller says so)."""
+    if len(password) < MIN_PASSWORD or password != password.strip():
+        raise InvalidInput(f"the password needs {MIN_PASSWORD} characters or more, "
+                           "without leading or trailing spaces")
+    with storage.writing() as uow:
+        uow.credentials.save_inbound_password_digest(digest(password), utcnow())
+
+
+def _check_name(name: str) -> None:
+    if not NAME.fullmatch(name):
+        raise InvalidInput("a key's name is 1 to 64 letters, digits, '.', '_' or '-', "
+                           "starting with a letter or digit")

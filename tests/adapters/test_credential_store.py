@@ -1,0 +1,89 @@
+"""Named API keys and the inbound password on the real database (SQLite, or PostgreSQL with
+CONNECTOR_TEST_DATABASE=postgres): digests kept, replaced, removed, last use recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from adapters.persistence.db import Database
+from adapters.persistence.migrate import upgrade
+from adapters.persistence.storage import SqlStorage
+from adapters.persistence.types import utcnow
+from api.application import api_keys
+from api.application.credentials import Credentials, digest
+from domain.messages import StoredApiKey
+
+
+@pytest.fixture
+def storage(database_url: str) -> Iterator[SqlStorage]:
+    database = Database(database_url)
+    upgrade(database)
+    yield SqlStorage(database)
+    database.dispose()
+
+
+def test_keys_are_kept_by_name_with_their_digest_and_times(storage: SqlStorage) -> None:
+    created = utcnow().replace(microsecond=0)
+    with storage.writing() as uow:
+        uow.credentials.save_api_key(StoredApiKey("zeta", digest("z"), created))
+        uow.credentials.save_api_key(StoredApiKey("alpha", digest("a"), created))
+    with storage.reading() as uow:
+        keys = uow.credentials.api_keys()
+    assert [(k.name, k.digest, k.created_at, k.last_used_at) for k in keys] == [
+        ("alpha", digest("a"), created, None), ("zeta", digest("z"), created, None)]
+
+
+def test_saving_a_name_again_replaces_its_digest(storage: SqlStorage) -> None:
+    now = utcnow()
+    with storage.writing() as uow:
+        uow.credentials.save_api_key(StoredApiKey("ci", digest("old"), now))
+    with storage.writing() as uow:
+        uow.credentials.save_api_key(StoredApiKey("ci", digest("new"), now + timedelta(days=1)))
+    with storage.reading() as uow:
+        assert [k.digest for k in uow.credentials.api_keys()] == [digest("new")]
+
+
+def test_removing_a_key_says_whether_there_was_one(storage: SqlStorage) -> None:
+    with storage.writing() as uow:
+        uow.credentials.save_api_key(StoredApiKey("ci", digest("k"), utcnow()))
+    with storage.writing() as uow:
+        assert uow.credentials.remove_api_key("ci") is True
+        assert uow.credentials.remove_api_key("ci") is False
+    with storage.reading() as uow:
+        assert uow.credentials.api_keys() == []
+
+
+def test_last_use_is_set_on_the_named_keys_only(storage: SqlStorage) -> None:
+    now = utcnow().replace(microsecond=0)
+    with storage.writing() as uow:
+        for name in ("used", "idle"):
+            uow.credentials.save_api_key(StoredApiKey(name, digest(name), now))
+    with storage.writing() as uow:
+        uow.credentials.mark_used(["used", "gone"], now + timedelta(minutes=5))
+    with storage.reading() as uow:
+        used = {k.name: k.last_used_at for k in uow.credentials.api_keys()}
+    assert used == {"idle": None, "used": now + timedelta(minutes=5)}
+
+
+def test_the_inbound_password_is_one_row_replaced_when_set_again(storage: SqlStorage) -> None:
+    with storage.reading() as uow:
+        assert uow.credentials.inbound_password_digest() is None
+    for password in ("first-password", "second-password"):
+        with storage.writing() as uow:
+            uow.credentials.save_inbound_password_digest(digest(password), utcnow())
+    with storage.reading() as uow:
+        assert uow.credentials.inbound_password_digest() == digest("second-password")
+        assert uow.credentials.api_keys() == []  # not an API key
+
+
+def test_the_database_holds_no_key_only_its_digest(storage: SqlStorage) -> None:
+    key = api_keys.create_api_key(storage, "ci")
+    check = Credentials((), "inbound", None, storage)
+    assert check.api_key_valid(key) and not check.api_key_valid(key + "x")
+    with storage.db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT * FROM credential")).all()
+    assert len(rows) == 1 and key not in repr(rows) and key.encode() not in repr(rows).encode()
