@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from api.application.services import Services
@@ -44,7 +45,7 @@ def build_app(services: Services, *, providers: Sequence[Any], specs: Sequence[S
     # /docs and /redoc with Swagger UI's and ReDoc's files from the package: no CDN, so the
     # API docs render on a machine without internet too.
     app = FastAPIOffline(title="Email Connector", version="0.1.0", description=DESCRIPTION,
-                         lifespan=lifespan)
+                         lifespan=lifespan, generate_unique_id_function=_operation_id)
     app.state.services = services
     register_error_handlers(app, providers)
     app.include_router(provider_router(providers))
@@ -59,6 +60,28 @@ def build_app(services: Services, *, providers: Sequence[Any], specs: Sequence[S
     return app
 
 
+def _operation_id(route: APIRoute) -> str:
+    """The route function's name (list_tickets, reprocess_inbound): what a generated client
+    calls it. tests/api/test_openapi.py checks that no two operations share one."""
+    return route.name
+
+
+def summarize(document: dict[str, Any]) -> None:
+    """An operation without a summary of its own (FastAPI then makes one of its function's
+    name) is summed up by its description's first sentence, the route's docstring."""
+    for methods in document["paths"].values():
+        for operation in methods.values():
+            generated = operation.get("operationId", "").replace("_", " ").title()
+            description = operation.get("description", "").strip()
+            if operation.get("summary") == generated and description:
+                first = description.split("\n\n")[0].replace("\n", " ")
+                sentence = first.split(". ")[0].rstrip(".")
+                if len(sentence) > 100:
+                    sentence = sentence[:100].rsplit(" ", 1)[0] + " ..."
+                operation["summary"] = sentence
+
+
+
 def _document_raw_ingest(app: FastAPI) -> None:
     """POST /inbound/raw is served in front of the router; its entry joins the document."""
     generate = app.openapi
@@ -71,6 +94,7 @@ def _document_raw_ingest(app: FastAPI) -> None:
                 "HTTPBasic", {"type": "http", "scheme": "basic",
                               "description": "CONNECTOR_INBOUND_USERNAME / _PASSWORD"})
             problem_responses(document)
+            summarize(document)
             app.openapi_schema = document
         return app.openapi_schema
 

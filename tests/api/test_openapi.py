@@ -26,3 +26,13 @@ def test_the_api_is_documented_with_its_security_schemes() -> None:
 def test_docs_are_served(api) -> None:  # type: ignore[no-untyped-def]
     assert api.client.get("/docs").status_code == 200
     assert api.client.get("/openapi.json").json()["info"]["title"] == "Email Connector"
+
+
+def test_every_operation_has_its_own_name_and_a_summary_in_words() -> None:
+    document = json.loads(COMMITTED.read_text())
+    operations = [op for methods in document["paths"].values() for op in methods.values()]
+    ids = [op["operationId"] for op in operations]
+    assert len(ids) == len(set(ids))
+    assert "list_tickets" in ids and "inbound_raw" in ids
+    for op in operations:  # not FastAPI's title-cased function name
+        assert op["summary"] != op["operationId"].replace("_", " ").title(), op["operationId"]

@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 _RAW_TYPES = ("message/rfc822", "application/octet-stream")
 PATH = "/inbound/raw"
 OPENAPI: dict[str, Any] = {"post": {
-    "tags": ["inbound"], "summary": "Inbound Raw", "operationId": "inbound_raw_inbound_raw_post",
+    "tags": ["inbound"], "summary": "Accept one raw RFC 822 message",
+    "operationId": "inbound_raw",
     "description": "Accept one raw RFC 822 message; answered 200 only once it is durably "
                    "stored.\n\nOptional `X-Envelope-From` / `X-Envelope-To` carry the SMTP "
                    "envelope.",
