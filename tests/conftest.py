@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.harness import Process
+
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 # `CONNECTOR_TEST_DATABASE=postgres` runs every database test on a real PostgreSQL server
 # that the suite starts itself (make test-postgres); the default is SQLite files.
@@ -80,6 +82,15 @@ def smtp_server() -> Iterator[SmtpSink]:
 def smtp() -> Iterator[SmtpSink]:
     with smtp_server() as sink:
         yield sink
+
+
+@pytest.fixture
+def spawned() -> Iterator[list[Process]]:
+    """Every process a test starts; all are killed at the end, whatever happened."""
+    processes: list[Process] = []
+    yield processes
+    for process in processes:
+        process.kill()
 
 
 def free_port() -> int:

@@ -71,3 +71,14 @@ def test_a_refused_mail_does_not_hold_back_the_others_of_its_group() -> None:
     world.outbox.run_once()
     assert sorted(statuses(world)) == sorted([OutboxStatus.FAILED, OutboxStatus.SENT])
     assert len(world.mailer.sent) == 1
+
+
+def test_a_lost_connection_finishes_its_group_and_leaves_the_rest_for_later() -> None:
+    world = World(smtp_connections=3)
+    queued(world, 6)
+    world.mailer.refusals = [SendFailed("connection reset", permanent=False, connection_lost=True)]
+    world.outbox.run_once()
+    assert len(world.mailer.sent) == 2  # the other two mails of the first group went out
+    assert sorted(statuses(world)) == sorted([OutboxStatus.SENT] * 2 + [OutboxStatus.PENDING] * 4)
+    assert all(o.last_error for o in world.state.outbound.values()
+               if o.status == OutboxStatus.PENDING)

@@ -12,11 +12,9 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from email import message_from_bytes
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import BACKEND, SmtpSink, free_port, wait_until
@@ -36,15 +34,6 @@ def message_mix() -> list[bytes]:
                               message_id=f"<crash-{i}@test.example>"))
     random.shuffle(mix)
     return mix
-
-
-@pytest.fixture
-def spawned() -> Iterator[list[Process]]:
-    """Every process a test starts; all are killed at the end, whatever happened."""
-    processes: list[Process] = []
-    yield processes
-    for process in processes:
-        process.kill()
 
 
 def test_killing_web_and_workers_loses_nothing_and_duplicates_nothing(

@@ -5,10 +5,8 @@ of the mailbox exactly once (tickets counted in the database)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import SmtpSink, free_port, wait_until
@@ -17,14 +15,6 @@ from tests.mail import email
 from tests.mailbox.conftest import Dovecot
 
 MESSAGES = 150
-
-
-@pytest.fixture
-def spawned() -> Iterator[list[Process]]:
-    processes: list[Process] = []
-    yield processes
-    for process in processes:
-        process.kill()
 
 
 def test_a_poller_killed_mid_batch_and_restarted_takes_every_message_exactly_once(
