@@ -1,6 +1,6 @@
 """End-to-end runs against real processes: the server as `make run` starts it (or web plus
 workers on PostgreSQL), the load client in a process of its own (bench/load.py), an SMTP sink
-in this process for the mail the connector sends."""
+in this process for the mail the connector sends (bench/sink.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, func, select, text
 
 from adapters.persistence.tables import InboundMessage, OutboundMessage
@@ -34,15 +33,11 @@ from bench.procs import (
     thread_cpu_seconds,
 )
 from bench.seed import seed
-from tests.conftest import SmtpSink, free_port
+from bench.sink import Sink
+from tests.conftest import free_port
 from tests.harness import Process, connector_env, wait_ready, web, worker
 
 OUTBOX_WAIT = 15  # seconds: at most this long for the outbox to catch up after a run
-
-
-class _AbsorbingSink(SmtpSink):
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        return "250 OK"  # keep nothing: only absorb the connector's mail
 
 
 @dataclass
@@ -63,9 +58,8 @@ class Deployment(AbstractContextManager["Deployment"]):
         started = time.monotonic()
         seed(self.url, accounts=self.accounts, tickets=self.tickets)
         self.seed_seconds = time.monotonic() - started
-        self.sink = _AbsorbingSink("127.0.0.1", free_port())
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.sink.port)
-        self.controller.start()
+        self.sink = Sink(free_port())
+        self.sink.start()
         try:
             self._start_processes()
         except BaseException:
@@ -107,7 +101,7 @@ class Deployment(AbstractContextManager["Deployment"]):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        self.controller.stop()
+        self.sink.stop()
         if hasattr(self, "engine"):
             self.engine.dispose()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -21,14 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 
 from adapters.mail.reading import read_or_error
 from api.entrypoints.bootstrap import Settings, build_process
 from bench import mix
-from bench.e2e import _AbsorbingSink
 from bench.seed import seed
+from bench.sink import Sink
 from domain.messages import InboundDelivery
 from tests.conftest import free_port
 
@@ -51,9 +50,8 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="connector-stages-"))
     url = f"sqlite:///{folder}/connector.db"
     seed(url, accounts=1000, tickets=1000)
-    sink = _AbsorbingSink("127.0.0.1", free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
+    sink = Sink(free_port())
+    sink.start()
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, database_url=url, data_dir=folder, api_keys="bench", inbound_password="x",
         public_address="support@msp.example", support_team_address="team@msp.example",
@@ -84,7 +82,7 @@ def main() -> None:
                   f"connection(s): {mails} mails at {mails / wall:.0f}/s")
     finally:
         process.stop()
-        controller.stop()
+        sink.stop()
 
 
 if __name__ == "__main__":

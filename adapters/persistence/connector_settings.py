@@ -9,6 +9,9 @@ from sqlmodel import Session
 
 from adapters.persistence.tables import ConnectorSetting
 
+_T = ConnectorSetting.__table__  # type: ignore[attr-defined]
+_LOAD = select(_T.c.key, _T.c.value)  # Core, built once: the workers read it every batch
+
 
 class SqlSettingsStore:
     """Settings changed at runtime, as key/value rows."""
@@ -18,7 +21,7 @@ class SqlSettingsStore:
 
     def load(self) -> dict[str, Any]:
         session = self.session
-        rows = session.execute(select(ConnectorSetting.key, ConnectorSetting.value))
+        rows = session.connection().execute(_LOAD)
         # not dict(rows): a Result has .keys() (its columns), so dict() takes it for a mapping
         return {k: v for k, v in rows}  # noqa: C416
 

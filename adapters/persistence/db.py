@@ -118,9 +118,12 @@ def _make_engine(url: str, *, echo: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
+        if not options.get("immediate"):  # a read: how commits sync does not matter to it
+            connection.exec_driver_sql("BEGIN")
+            return
         # WAL mode: NORMAL syncs the log at checkpoints only; the next FULL commit syncs it all.
         connection.exec_driver_sql(
             "PRAGMA synchronous=NORMAL" if options.get("lazy_sync") else "PRAGMA synchronous=FULL")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("immediate") else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, update
 from sqlmodel import Session
 
 from adapters.persistence.paging import page
@@ -37,6 +37,10 @@ _FINISH = (update(T).where(_OWNED, T.c.status == MessageStatus.PROCESSING)
 _FAIL = (update(T).where(_OWNED)
          .values(status=MessageStatus.FAILED, error=bindparam("error"),
                  processed_at=bindparam("now", type_=UTCDateTime()), lease_expires_at=None))
+_CLAIMABLE = select(literal(1)).where(or_(
+    T.c.status == MessageStatus.QUEUED,
+    and_(T.c.status == MessageStatus.PROCESSING,
+         T.c.lease_expires_at < bindparam("now", type_=UTCDateTime())))).limit(1)
 
 # Outcomes after which processing again would file or write a second time.
 FILING_OUTCOMES = frozenset({
@@ -131,6 +135,9 @@ class SqlInbox:
             _last_purge[0] = time.monotonic()
             self.session.execute(delete(_P).where(_P.c.expires_at < now))
         return set(self.session.connection().execute(_KNOWN_TOKENS, {"tokens": tokens}).scalars())
+
+    def has_claimable(self, now: datetime) -> bool:
+        return self.session.connection().execute(_CLAIMABLE, {"now": now}).first() is not None
 
     def claim(self, *, limit: int, token: str, now: datetime, lease_seconds: float,
               max_attempts: int) -> tuple[list[Claimed], list[int]]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
 from sqlmodel import Session
 
 from adapters.persistence.paging import page
 from adapters.persistence.tables import OutboundMessage, UndeliverableAddress
+from adapters.persistence.types import UTCDateTime
 from domain.addresses import sender_cap_key
 from domain.messages import DueMail, OutgoingMail, QueuedMail
 from domain.model import OutboxStatus
@@ -30,6 +31,11 @@ def _claimed_update(require_status: str | None, **values: object) -> Any:
     return query.values(**values)
 
 
+_NOW = bindparam("now", type_=UTCDateTime())
+_DUE = (select(literal(1)).where(or_(
+    and_(T.c.status == OutboxStatus.PENDING, T.c.next_attempt_at <= _NOW,
+         or_(T.c.lease_expires_at.is_(None), T.c.lease_expires_at < _NOW)),
+    and_(T.c.status == OutboxStatus.SENDING, T.c.lease_expires_at < _NOW))).limit(1))
 _HANDED_OVER = _claimed_update(OutboxStatus.PENDING, status=OutboxStatus.SENDING)
 _SENT = _claimed_update(OutboxStatus.SENDING, status=OutboxStatus.SENT, lease_expires_at=None,
                         sent_at=bindparam("at"), last_error=bindparam("note"))
@@ -79,6 +85,9 @@ class SqlOutbox:
                                                     reason=reason[:500],
                                                     outbound_message_id=message_id))
         self.session.flush()
+
+    def has_due(self, now: datetime) -> bool:
+        return self.session.connection().execute(_DUE, {"now": now}).first() is not None
 
     def claim_due(self, *, limit: int, now: datetime, lease_seconds: float) -> list[DueMail]:
         session = self.session

@@ -40,8 +40,12 @@ class OutboxSender:
         self._accepted: list[tuple[DueMail, str | None]] = []  # accepted, not yet recorded
 
     def run_once(self, limit: int = 10) -> int:
+        now = utcnow()
+        with self._storage.reading() as reading:  # idle: no write lock taken (ingest waits on it)
+            if not reading.outbox.has_due(now):
+                return 0
         with self._storage.writing(durable=False) as uow:
-            due = uow.outbox.claim_due(limit=limit, now=utcnow(), lease_seconds=self._lease_seconds)
+            due = uow.outbox.claim_due(limit=limit, now=now, lease_seconds=self._lease_seconds)
         if not due:
             return 0
         originals = self._originals(due)

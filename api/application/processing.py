@@ -78,9 +78,13 @@ class Processor:
 
     def _claim_next(self) -> _Batch | None:
         token = f"{self.worker_id}-{secrets.token_hex(6)}"
+        now = utcnow()
+        with self._storage.reading() as reading:
+            if not reading.inbox.has_claimable(now):
+                return None
         with self._storage.writing(durable=False) as uow:
             claimed, given_up = uow.inbox.claim(
-                limit=self._batch_size, token=token, now=utcnow(),
+                limit=self._batch_size, token=token, now=now,
                 lease_seconds=self._lease_seconds, max_attempts=self._max_attempts)
         for inbound_id in given_up:
             with handling(inbound_id):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from adapters.persistence.migrate import upgrade
 from adapters.persistence.storage import SqlStorage
 from adapters.persistence.types import utcnow
 from api.application.ingest import IngestWriter, prepare
-from domain.messages import InboundDelivery
+from domain.messages import InboundDelivery, OutgoingMail, QueuedMail
 from tests.conftest import BACKEND
 
 
@@ -119,3 +120,41 @@ def test_a_message_interrupted_too_often_is_failed_not_retried_forever(db: Datab
         status, error = session.execute(
             text("SELECT status, error FROM inbound_message WHERE id = :i"), {"i": stored.id}).one()
     assert status == "failed" and "interrupted 2 times" in error
+
+
+def test_an_idle_worker_sees_claimable_work_only_when_a_claim_would_take_it(db: Database) -> None:
+    def claimable(offset: float = 0) -> bool:
+        with SqlStorage(db).reading() as uow:
+            return uow.inbox.has_claimable(utcnow() + timedelta(seconds=offset))
+
+    assert not claimable()
+    writer_for(db).store(delivery())
+    assert claimable()
+    claim(db, "worker-a")
+    assert not claimable()  # claimed, its lease running
+    assert claimable(offset=120)  # the lease ran out: another worker may take it over
+
+
+def test_the_outbox_has_due_mail_only_when_claim_due_would_take_or_settle_some(db: Database) -> None:
+    storage = SqlStorage(db)
+
+    def due(offset: float = 0) -> bool:
+        with storage.reading() as uow:
+            return uow.outbox.has_due(utcnow() + timedelta(seconds=offset))
+
+    mail = OutgoingMail(mail_from="support@msp.example", to=["bob@acme.example"], subject="s",
+                        body="b", message_id="<out-1@msp.example>")
+    with storage.writing() as uow:
+        uow.outbox.add(QueuedMail(kind="acknowledgement", mail=mail), utcnow())
+    assert due()
+    with storage.writing() as uow:
+        [claimed] = uow.outbox.claim_due(limit=10, now=utcnow(), lease_seconds=60)
+        uow.outbox.mark_handed_over(claimed)
+    assert not due()  # being sent, its lease running
+    assert due(offset=120)  # its sender died after the hand-over: claim_due settles it
+    with storage.writing() as uow:
+        assert uow.outbox.claim_due(limit=10, now=utcnow() + timedelta(seconds=120),
+                                    lease_seconds=60) == []
+        later = replace(mail, message_id="<out-2@msp.example>")
+        uow.outbox.add(QueuedMail(kind="acknowledgement", mail=later), utcnow() + timedelta(hours=1))
+    assert not due()  # settled, and the new one is not due yet

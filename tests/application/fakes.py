@@ -72,6 +72,9 @@ class FakeInbox:
             results.append(Stored(new_id, "queued"))
         return results
 
+    def has_claimable(self, now: datetime) -> bool:
+        return any(m.status == MessageStatus.QUEUED for m in self.s.inbound.values())
+
     def claim(self, *, limit: int, token: str, now: datetime, lease_seconds: float,
               max_attempts: int) -> tuple[list[Claimed], list[int]]:
         claimed = []
@@ -131,6 +134,10 @@ class FakeOutbox:
             inbound_message_id=queued.inbound_message_id, attach_original=queued.attach_original,
             status=OutboxStatus.PENDING, attempts=0, last_error=None, due=now)
         return mail_id
+
+    def has_due(self, now: datetime) -> bool:
+        return any(o.status == OutboxStatus.PENDING and o.due <= now
+                   for o in self.s.outbound.values())
 
     def claim_due(self, *, limit: int, now: datetime, lease_seconds: float) -> list[DueMail]:
         due = [o for o in self.s.outbound.values()
