@@ -2,9 +2,10 @@
 
 SQLite is the embedded default: WAL mode, synchronous=FULL (a commit is durable before we
 answer a provider), and one writer at a time. Inside a process the writers (ingest, worker,
-outbox, API) queue on a lock instead of SQLite's sleeping busy handler, whose backoff is what
-made p99 latency jump to ~100 ms in the measured prototypes; across processes, BEGIN IMMEDIATE
-plus a busy timeout keeps a reader from failing to upgrade to a writer.
+outbox, API) take turns (WriteTurns) instead of meeting in SQLite's sleeping busy handler,
+whose backoff is what made p99 latency jump to ~100 ms in the measured prototypes; across
+processes, BEGIN IMMEDIATE plus a busy timeout keeps a reader from failing to upgrade to a
+writer.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Database:
         self.engine = _make_engine(url, echo=echo)
         self._writer = self.engine.execution_options(immediate=True)
         self._lazy_writer = self.engine.execution_options(immediate=True, lazy_sync=True)
-        self._write_lock: Any = threading.Lock() if self.is_sqlite else nullcontext()
+        self._turns = WriteTurns() if self.is_sqlite else None
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -51,12 +52,43 @@ class Database:
         order). Used where a lost transaction is simply done again: processing, claims.
         """
         engine = self._writer if durable else self._lazy_writer
-        with _storage_errors(), self._write_lock, Session(engine, expire_on_commit=False) as session:
+        turn = self._turns.turn(first=durable) if self._turns is not None else nullcontext()
+        with _storage_errors(), turn, Session(engine, expire_on_commit=False) as session:
             yield session
             session.commit()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class WriteTurns:
+    """One writer at a time, durable writers first. A durable write is someone waiting for an
+    answer (a provider for its acknowledgement, an API client); the rest (claims, processing,
+    the outbox's records) can wait a turn. A plain lock would not do: the processing thread,
+    releasing it between two transactions while it holds the GIL, takes it straight back, and
+    ingest waited out a whole batch of them."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._held = False
+        self._durable_waiting = 0
+
+    @contextmanager
+    def turn(self, *, first: bool) -> Iterator[None]:
+        with self._changed:
+            self._durable_waiting += first
+            try:
+                while self._held or (not first and self._durable_waiting):
+                    self._changed.wait()
+            finally:
+                self._durable_waiting -= first
+            self._held = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._held = False
+                self._changed.notify_all()
 
 
 @contextmanager

@@ -1,0 +1,44 @@
+"""SQLite's writers in one process take turns, durable writers (a provider waiting for its
+acknowledgement) first: adapters/persistence/db.py WriteTurns."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from adapters.persistence.db import WriteTurns
+
+
+def _waiting(turns: WriteTurns, order: list[str], name: str, *, first: bool) -> threading.Thread:
+    def take() -> None:
+        with turns.turn(first=first):
+            order.append(name)
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    return thread
+
+
+def test_a_durable_writer_goes_before_a_lazy_one_that_waited_longer() -> None:
+    turns, order = WriteTurns(), []
+    holder = turns.turn(first=False)
+    holder.__enter__()
+    lazy = _waiting(turns, order, "processing", first=False)
+    time.sleep(0.05)  # the lazy writer waits first
+    durable = _waiting(turns, order, "ingest", first=True)
+    time.sleep(0.05)
+    assert order == []  # neither writes while the turn is held
+    holder.__exit__(None, None, None)
+    lazy.join(5)
+    durable.join(5)
+    assert order == ["ingest", "processing"]
+
+
+def test_a_lazy_writer_takes_the_next_turn_when_no_durable_writer_waits() -> None:
+    turns, order = WriteTurns(), []
+    with turns.turn(first=True):
+        lazy = _waiting(turns, order, "outbox", first=False)
+        time.sleep(0.05)
+        assert order == []
+    lazy.join(5)
+    assert order == ["outbox"]
