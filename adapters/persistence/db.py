@@ -2,17 +2,17 @@
 
 SQLite is the embedded default: WAL mode, synchronous=FULL (a commit is durable before we
 answer a provider), and one writer at a time. Inside a process the writers (ingest, worker,
-outbox, API) take turns (WriteTurns) instead of meeting in SQLite's sleeping busy handler,
-whose backoff is what made p99 latency jump to ~100 ms in the measured prototypes; across
-processes, BEGIN IMMEDIATE plus a busy timeout keeps a reader from failing to upgrade to a
-writer.
+outbox, API), and the connector's processes on one database file (the Procfile's web and
+worker), take turns (write_turns.py) instead of meeting in SQLite's sleeping busy handler,
+whose backoff is what made p99 latency jump to ~100 ms in the measured prototypes (and to
+over 200 ms between a web and a worker process); BEGIN IMMEDIATE plus a busy timeout is kept
+for anything else that opens the file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
+from adapters.persistence.write_turns import WriteTurns
 from domain.errors import StorageConflict, StorageUnavailable
 
 
@@ -33,7 +34,7 @@ class Database:
         self.engine = _make_engine(url, echo=echo)
         self._writer = self.engine.execution_options(immediate=True)
         self._lazy_writer = self.engine.execution_options(immediate=True, lazy_sync=True)
-        self._turns = WriteTurns() if self.is_sqlite else None
+        self._turns = WriteTurns(_sqlite_file(url)) if self.is_sqlite else None
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -61,36 +62,6 @@ class Database:
         self.engine.dispose()
 
 
-class WriteTurns:
-    """One writer at a time, durable writers first. A durable write is someone waiting for an
-    answer (a provider for its acknowledgement, an API client); the rest (claims, processing,
-    the outbox's records) can wait a turn. A plain lock would not do: the processing thread,
-    releasing it between two transactions while it holds the GIL, takes it straight back, and
-    ingest waited out a whole batch of them."""
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._held = False
-        self._durable_waiting = 0
-
-    @contextmanager
-    def turn(self, *, first: bool) -> Iterator[None]:
-        with self._changed:
-            self._durable_waiting += first
-            try:
-                while self._held or (not first and self._durable_waiting):
-                    self._changed.wait()
-            finally:
-                self._durable_waiting -= first
-            self._held = True
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._held = False
-                self._changed.notify_all()
-
-
 @contextmanager
 def _storage_errors() -> Iterator[None]:
     try:
@@ -103,6 +74,11 @@ def _storage_errors() -> Iterator[None]:
         if exc.connection_invalidated:
             raise StorageUnavailable("database connection lost") from exc
         raise
+
+
+def _sqlite_file(url: str) -> Path | None:
+    database = make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
 
 
 def _make_engine(url: str, *, echo: bool) -> Engine:

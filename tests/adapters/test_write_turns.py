@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from adapters.persistence.db import WriteTurns
+from adapters.persistence.write_turns import WriteTurns
 
 
 def _waiting(turns: WriteTurns, order: list[str], name: str, *, first: bool) -> threading.Thread:
@@ -42,3 +42,28 @@ def test_a_lazy_writer_takes_the_next_turn_when_no_durable_writer_waits() -> Non
         assert order == []
     lazy.join(5)
     assert order == ["outbox"]
+
+
+def test_across_processes_a_lazy_writer_coming_back_at_once_lets_a_waiting_durable_one_in(
+        tmp_path) -> None:
+    # Two WriteTurns on one file stand for two processes: flock(2) locks belong to the open
+    # file, so the two exclude each other as two processes would.
+    worker, web = WriteTurns(tmp_path / "c.db"), WriteTurns(tmp_path / "c.db")
+    order: list[str] = []
+    released = threading.Event()
+
+    def processing() -> None:
+        with worker.turn(first=False):
+            released.wait(5)
+        with worker.turn(first=False):  # straight back, as the processing loop does
+            order.append("processing")
+
+    thread = threading.Thread(target=processing)
+    thread.start()
+    time.sleep(0.05)
+    ingest = _waiting(web, order, "ingest", first=True)
+    time.sleep(0.05)
+    released.set()
+    thread.join(5)
+    ingest.join(5)
+    assert order == ["ingest", "processing"]
