@@ -75,7 +75,7 @@ def main() -> None:
                 connection.execute(_REQUEUE)
             process.services.settings.update({"smtp_connections": connections})
             started, wall = time.thread_time(), time.monotonic()
-            while process.services.outbox.run_once(limit=10):
+            while process.services.outbox.run_once():
                 pass
             cpu, wall = time.thread_time() - started, time.monotonic() - wall
             print(f"  outbox        {cpu / mails * 1000:6.2f}   per mail, {connections} SMTP "

@@ -39,7 +39,10 @@ class OutboxSender:
         self._metrics = metrics
         self._accepted: list[tuple[DueMail, str | None]] = []  # accepted, not yet recorded
 
-    def run_once(self, limit: int = 10) -> int:
+    def run_once(self, limit: int = 30) -> int:
+        """Send up to `limit` due mails over one set of SMTP connections. 30, not 10: the
+        connections and the claim are shared by more mails (bench.stages: about 2.0 -> 1.5 ms
+        of CPU a mail), and 30 mails still go out well within a lease."""
         now = utcnow()
         with self._storage.reading() as reading:  # idle: no write lock taken (ingest waits on it)
             if not reading.outbox.has_due(now):
