@@ -11,6 +11,7 @@ from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, sele
 from sqlmodel import Session
 
 from adapters.persistence.paging import page
+from adapters.persistence.prepared import Prepared
 from adapters.persistence.tables import DedupeKey, InboundMessage, RawMessage, ReplayToken
 from adapters.persistence.types import UTCDateTime
 from domain.errors import NotFound
@@ -30,17 +31,19 @@ _last_purge = [0.0]
 _KNOWN_KEYS = select(_K.c.key, _K.c.inbound_message_id).where(
     _K.c.key.in_(bindparam("keys", expanding=True)))
 _OWNED = (T.c.id == bindparam("claimed_id")) & (T.c.claim_token == bindparam("token"))
-_FINISH = (update(T).where(_OWNED, T.c.status == MessageStatus.PROCESSING)
-           .values(status=MessageStatus.DONE, outcome=bindparam("outcome"), error=None,
-                   reason=bindparam("reason"), ticket_id=bindparam("ticket"),
-                   processed_at=bindparam("now", type_=UTCDateTime()), lease_expires_at=None))
-_FAIL = (update(T).where(_OWNED)
-         .values(status=MessageStatus.FAILED, error=bindparam("error"),
-                 processed_at=bindparam("now", type_=UTCDateTime()), lease_expires_at=None))
-_CLAIMABLE = select(literal(1)).where(or_(
+_FINISH = Prepared(
+    update(T).where(_OWNED, T.c.status == MessageStatus.PROCESSING)
+    .values(status=MessageStatus.DONE, outcome=bindparam("outcome"), error=None,
+            reason=bindparam("reason"), ticket_id=bindparam("ticket"),
+            processed_at=bindparam("now", type_=UTCDateTime()), lease_expires_at=None))
+_FAIL = Prepared(update(T).where(_OWNED)
+                 .values(status=MessageStatus.FAILED, error=bindparam("error"),
+                         processed_at=bindparam("now", type_=UTCDateTime()),
+                         lease_expires_at=None))
+_CLAIMABLE = Prepared(select(literal(1)).where(or_(
     T.c.status == MessageStatus.QUEUED,
     and_(T.c.status == MessageStatus.PROCESSING,
-         T.c.lease_expires_at < bindparam("now", type_=UTCDateTime())))).limit(1)
+         T.c.lease_expires_at < bindparam("now", type_=UTCDateTime())))).limit(1))
 
 # Outcomes after which processing again would file or write a second time.
 FILING_OUTCOMES = frozenset({
@@ -137,7 +140,7 @@ class SqlInbox:
         return set(self.session.connection().execute(_KNOWN_TOKENS, {"tokens": tokens}).scalars())
 
     def has_claimable(self, now: datetime) -> bool:
-        return self.session.connection().execute(_CLAIMABLE, {"now": now}).first() is not None
+        return _CLAIMABLE.execute(self.session.connection(), {"now": now}).first() is not None
 
     def claim(self, *, limit: int, token: str, now: datetime, lease_seconds: float,
               max_attempts: int) -> tuple[list[Claimed], list[int]]:
@@ -205,14 +208,14 @@ class SqlInbox:
                ticket_id: int | None, now: datetime) -> bool:
         """Record the outcome, only if this claim still holds (another worker may have taken over)."""
         session = self.session
-        result = session.connection().execute(_FINISH, {
+        result = _FINISH.execute(session.connection(), {
             "claimed_id": claimed.id, "token": claimed.token, "outcome": str(outcome),
             "reason": reason, "ticket": ticket_id, "now": now})
         return result.rowcount == 1
 
     def fail(self, claimed: Claimed, *, error: str, now: datetime) -> None:
         session = self.session
-        session.connection().execute(_FAIL, {"claimed_id": claimed.id, "token": claimed.token,
+        _FAIL.execute(session.connection(), {"claimed_id": claimed.id, "token": claimed.token,
                                              "error": error[:4000], "now": now})
 
     def requeue(self, inbound_id: int) -> bool:

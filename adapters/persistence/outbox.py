@@ -9,6 +9,7 @@ from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, upda
 from sqlmodel import Session
 
 from adapters.persistence.paging import page
+from adapters.persistence.prepared import Prepared
 from adapters.persistence.tables import OutboundMessage, UndeliverableAddress
 from adapters.persistence.types import UTCDateTime
 from domain.addresses import sender_cap_key
@@ -16,7 +17,7 @@ from domain.messages import DueMail, OutgoingMail, QueuedMail
 from domain.model import OutboxStatus
 
 T = OutboundMessage.__table__  # type: ignore[attr-defined]
-_ADD = insert(T).returning(T.c.id)  # built once: this runs for nearly every message
+_ADD = Prepared(insert(T).returning(T.c.id))  # built once: it runs for nearly every message
 _OPEN = [OutboxStatus.PENDING, OutboxStatus.SENDING]
 
 
@@ -28,11 +29,11 @@ def _claimed_update(require_status: str | None, **values: object) -> Any:
                             T.c.attempts == bindparam("claim_attempts"))
     if require_status:
         query = query.where(T.c.status == require_status)
-    return query.values(**values)
+    return Prepared(query.values(**values))
 
 
 _NOW = bindparam("now", type_=UTCDateTime())
-_DUE = (select(literal(1)).where(or_(
+_DUE = Prepared(select(literal(1)).where(or_(
     and_(T.c.status == OutboxStatus.PENDING, T.c.next_attempt_at <= _NOW,
          or_(T.c.lease_expires_at.is_(None), T.c.lease_expires_at < _NOW)),
     and_(T.c.status == OutboxStatus.SENDING, T.c.lease_expires_at < _NOW))).limit(1))
@@ -60,7 +61,7 @@ class SqlOutbox:
 
     def add(self, queued: QueuedMail, now: datetime) -> int:
         mail = queued.mail
-        return int(self.session.connection().execute(_ADD, {
+        return int(_ADD.execute(self.session.connection(), {
             "kind": str(queued.kind), "purpose_key": queued.purpose_key,
             "mail_from": mail.mail_from, "to_addresses": list(mail.to),
             "bcc_addresses": list(mail.bcc), "recipient_key": sender_cap_key(mail.to[0]) if mail.to else None,
@@ -87,7 +88,7 @@ class SqlOutbox:
         self.session.flush()
 
     def has_due(self, now: datetime) -> bool:
-        return self.session.connection().execute(_DUE, {"now": now}).first() is not None
+        return _DUE.execute(self.session.connection(), {"now": now}).first() is not None
 
     def claim_due(self, *, limit: int, now: datetime, lease_seconds: float) -> list[DueMail]:
         session = self.session
@@ -137,8 +138,9 @@ class SqlOutbox:
         return self._claimed(_FAILED, mail, note=error[:2000])
 
     def _claimed(self, statement: Any, mail: DueMail, **values: object) -> bool:
-        result = self.session.connection().execute(
-            statement, {"claim_id": mail.id, "claim_attempts": mail.attempts, **values})
+        result = statement.execute(
+            self.session.connection(),
+            {"claim_id": mail.id, "claim_attempts": mail.attempts, **values})
         return bool(result.rowcount == 1)
 
     def backlog(self) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, case, delete, false, func, insert, or_
 from sqlmodel import Session, SQLModel
 
 from adapters.persistence.paging import page
+from adapters.persistence.prepared import Prepared
 from adapters.persistence.tables import (
     Account,
     Asset,
@@ -91,12 +92,12 @@ def _accounts_query(email: str | None) -> Select[Any]:
 
 # Built once: these run for nearly every inbound message.
 _TICKETS, _DOCUMENTS = Ticket.__table__, Document.__table__  # type: ignore[attr-defined]
-_INSERT_TICKET = insert(_TICKETS).returning(_TICKETS.c.id)
-_INSERT_DOCUMENT = insert(_DOCUMENTS).returning(_DOCUMENTS.c.id)
+_INSERT_TICKET = Prepared(insert(_TICKETS).returning(_TICKETS.c.id))
+_INSERT_DOCUMENT = Prepared(insert(_DOCUMENTS).returning(_DOCUMENTS.c.id))
 _INSERT_ATTACHMENT = insert(Attachment.__table__)  # type: ignore[attr-defined]
-_TOUCH = (update(_TICKETS).where(_TICKETS.c.id == bindparam("ticket"))
-          .values(updated_at=bindparam("now", type_=UTCDateTime())))
-_REOPEN = _TOUCH.values(status=TicketStatus.OPEN)
+_TOUCHED = (update(_TICKETS).where(_TICKETS.c.id == bindparam("ticket"))
+            .values(updated_at=bindparam("now", type_=UTCDateTime())))
+_TOUCH, _REOPEN = Prepared(_TOUCHED), Prepared(_TOUCHED.values(status=TicketStatus.OPEN))
 
 
 class SqlRecords:
@@ -204,7 +205,7 @@ class SqlRecords:
 
     def open_ticket(self, values: dict[str, Any], document: FiledDocument, now: datetime) -> int:
         """The one way a ticket is opened: the ticket and its first document together."""
-        ticket_id = int(self.session.connection().execute(_INSERT_TICKET, {
+        ticket_id = int(_INSERT_TICKET.execute(self.session.connection(), {
             "status": TicketStatus.OPEN, "priority": None, "contact_id": None,
             "description": None, **values, "created_at": now, "updated_at": now,
         }).scalar_one())
@@ -222,13 +223,13 @@ class SqlRecords:
         self.session.flush()  # a concurrent twin fails here: StorageConflict, run again
 
     def touch_ticket(self, ticket_id: int, now: datetime, *, reopen: bool) -> None:
-        self.session.connection().execute(_REOPEN if reopen else _TOUCH,
-                                          {"ticket": ticket_id, "now": now})
+        (_REOPEN if reopen else _TOUCH).execute(self.session.connection(),
+                                               {"ticket": ticket_id, "now": now})
 
     def add_document(self, ticket_id: int, document: FiledDocument, now: datetime) -> int:
         connection = self.session.connection()
         d = document
-        document_id = int(connection.execute(_INSERT_DOCUMENT, {
+        document_id = int(_INSERT_DOCUMENT.execute(connection, {
             "ticket_id": ticket_id, "kind": d.kind, "inbound_message_id": d.inbound_message_id,
             "message_id": d.message_id, "from_address": d.from_address,
             "to_addresses": list(d.to), "cc_addresses": list(d.cc), "subject": d.subject,

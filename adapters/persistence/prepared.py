@@ -1,0 +1,99 @@
+"""The worker's hot statements, compiled once and run on SQLite's own cursor.
+
+Measured on the bench mix (README, Performance): a prebuilt Core statement still costs 20-25 µs
+of CPU in SQLAlchemy's execute path (events, parameter and result set-up) around 2-6 µs in the
+driver, and processing runs about 11 of them a message, most of its SQL time. Here the SQL and
+the bind processors come from SQLAlchemy's own compiler, so the text and the bound values are
+exactly what `Connection.execute` would send; only the per-call machinery is skipped.
+
+Anything this does not reproduce goes through `Connection.execute` as before: other databases
+(PostgreSQL's driver and server cost far more than this layer), several rows of parameters,
+expanding IN lists, Python-side column defaults, and result columns that need converting (a
+datetime comes back from SQLite as text). Errors are raised as SQLAlchemy's, so the storage's
+error mapping (adapters/persistence/db.py) sees the same exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
+
+_Compiled = tuple[str, tuple[str, ...], dict[str, Any], dict[str, Callable[[Any], Any]]] | None
+
+
+class Prepared:
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: dict[tuple[str, ...], _Compiled] = {}  # by parameter names
+
+    def execute(self, connection: Connection, params: dict[str, Any]) -> Any:
+        """A result with the Core result's all(), first(), scalar_one(), scalars(), rowcount."""
+        if connection.dialect.name != "sqlite":
+            return connection.execute(self.statement, params)
+        keys = tuple(sorted(params))
+        if keys not in self._compiled:
+            self._compiled[keys] = _compile(self.statement, connection, keys)
+        compiled = self._compiled[keys]
+        if compiled is None:
+            return connection.execute(self.statement, params)
+        sql, order, defaults, processors = compiled
+        values = []
+        for name in order:
+            value = params[name] if name in params else defaults[name]
+            process = processors.get(name)
+            values.append(process(value) if process is not None and value is not None else value)
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        try:
+            return _Rows(raw.execute(sql, values))
+        except raw.Error as exc:  # type: ignore[attr-defined]
+            raise DBAPIError.instance(sql, values, exc, type(exc)) from exc
+
+
+def _compile(statement: Executable, connection: Connection, keys: tuple[str, ...]) -> _Compiled:
+    compiled: Any = statement.compile(dialect=connection.dialect, column_keys=list(keys))
+    if compiled.positiontup is None or getattr(compiled, "insert_prefetch", None) \
+            or getattr(compiled, "update_prefetch", None):
+        return None
+    if any(bind.expanding for bind in compiled.binds.values()):
+        return None
+    for column in compiled._result_columns:  # name, key, objects, type
+        if column[3]._cached_result_processor(connection.dialect, None) is not None:
+            return None
+    defaults = compiled.construct_params(_check=False)  # the literals' values (LIMIT 1)
+    processors = {name: p for name, p in compiled._bind_processors.items() if p is not None}
+    return str(compiled), tuple(compiled.positiontup), defaults, processors
+
+
+class _Rows:
+    """What the callers use of a Core result, over a DBAPI cursor."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+        self._rows: Sequence[tuple[Any, ...]] | None = None
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+    def all(self) -> Sequence[tuple[Any, ...]]:
+        if self._rows is None:
+            self._rows = self._cursor.fetchall() if self._cursor.description else []
+        return self._rows
+
+    def first(self) -> tuple[Any, ...] | None:
+        rows = self.all()
+        return rows[0] if rows else None
+
+    def scalar_one(self) -> Any:
+        rows = self.all()
+        if len(rows) != 1:
+            raise ValueError(f"expected one row, got {len(rows)}")
+        return rows[0][0]
+
+    def scalars(self) -> list[Any]:
+        return [row[0] for row in self.all()]

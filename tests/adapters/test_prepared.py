@@ -1,0 +1,83 @@
+"""The hot statements run on SQLite's cursor (adapters/persistence/prepared.py) must bind and
+return exactly what SQLAlchemy's Connection.execute does, and fall back to it where they
+cannot (expanding lists, converted result columns); errors keep SQLAlchemy's types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import bindparam, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+
+from adapters.persistence.db import Database
+from adapters.persistence.migrate import upgrade
+from adapters.persistence.prepared import Prepared
+from adapters.persistence.tables import OutboundMessage
+from adapters.persistence.types import UTCDateTime
+from domain.errors import StorageConflict
+
+T = OutboundMessage.__table__  # type: ignore[attr-defined]
+WHEN = datetime(2026, 12, 2, 4, 30, 15, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    upgrade(database)
+    yield database
+    database.dispose()
+
+
+def _row(message_id: str) -> dict[str, object]:
+    return {"kind": "forward", "mail_from": "support@msp.example", "to_addresses": ["a@b.example"],
+            "bcc_addresses": [], "subject": "é ünïcode", "body": "b", "headers": {"X-A": "1"},
+            "message_id": message_id, "status": "pending", "attempts": 0,
+            "next_attempt_at": WHEN, "created_at": WHEN, "attach_original": False}
+
+
+def test_a_prepared_insert_stores_what_a_core_insert_stores(db: Database) -> None:
+    add = Prepared(insert(T).returning(T.c.id))
+    with db.writing() as session:
+        connection = session.connection()
+        fast = add.execute(connection, _row("<fast@x>")).scalar_one()
+        core = connection.execute(insert(T).returning(T.c.id), _row("<core@x>")).scalar_one()
+    with db.reading() as session:
+        rows = {r.message_id: r for r in session.connection().execute(select(T))}
+    fields = ("to_addresses", "headers", "subject", "next_attempt_at", "created_at", "status")
+    assert fast != core
+    assert [getattr(rows["<fast@x>"], f) for f in fields] == \
+        [getattr(rows["<core@x>"], f) for f in fields]
+    assert rows["<fast@x>"].next_attempt_at == WHEN  # the datetime bound as Core binds it
+
+
+def test_a_prepared_select_binds_datetimes_and_literals_as_core_does(db: Database) -> None:
+    with db.writing() as session:
+        session.connection().execute(insert(T), _row("<m@x>"))
+    due = Prepared(select(T.c.message_id).where(
+        T.c.next_attempt_at <= bindparam("now", type_=UTCDateTime())).limit(1))
+    with db.reading() as session:
+        connection = session.connection()
+        assert list(due.execute(connection, {"now": WHEN}).scalars()) == ["<m@x>"]
+        assert due.execute(connection, {"now": datetime(2026, 12, 2, tzinfo=UTC)}).all() == []
+        assert Prepared(select(literal(1))).execute(connection, {}).scalar_one() == 1
+
+
+def test_what_needs_converting_or_expanding_falls_back_to_core(db: Database) -> None:
+    with db.writing() as session:
+        session.connection().execute(insert(T), _row("<m@x>"))
+    dated = Prepared(select(T.c.created_at).where(T.c.message_id == bindparam("id")))
+    listed = Prepared(select(T.c.id).where(T.c.message_id.in_(bindparam("ids", expanding=True))))
+    with db.reading() as session:
+        connection = session.connection()
+        assert dated.execute(connection, {"id": "<m@x>"}).scalar_one() == WHEN  # not text
+        assert len(listed.execute(connection, {"ids": ["<m@x>", "<n@x>"]}).all()) == 1
+
+
+def test_a_unique_key_violation_is_a_storage_conflict_as_through_core(db: Database) -> None:
+    add = Prepared(insert(T))
+    with pytest.raises(StorageConflict) as raised, db.writing() as session:
+        add.execute(session.connection(), _row("<twice@x>"))
+        add.execute(session.connection(), _row("<twice@x>"))
+    assert isinstance(raised.value.__cause__, IntegrityError)  # SQLAlchemy's, mapped by db.py
