@@ -21,9 +21,9 @@ from domain.model import MessageStatus, Outcome
 T = InboundMessage.__table__  # type: ignore[attr-defined]
 _R, _K = RawMessage.__table__, DedupeKey.__table__  # type: ignore[attr-defined]
 # Built once: statement construction costs more than execution on this hot path.
-_INSERT = insert(T).returning(T.c.id)
-_INSERT_RAW = insert(_R)
-_INSERT_KEY = insert(_K)
+_INSERT = Prepared(insert(T).returning(T.c.id))
+_INSERT_RAW = Prepared(insert(_R))
+_INSERT_KEY = Prepared(insert(_K))
 _P = ReplayToken.__table__  # type: ignore[attr-defined]
 _KNOWN_TOKENS = select(_P.c.token).where(_P.c.token.in_(bindparam("tokens", expanding=True)))
 _PURGE_TOKENS_EVERY = 60.0  # seconds; expired tokens are refused by their timestamp anyway
@@ -106,16 +106,16 @@ class SqlInbox:
                           if held else f"duplicate of inbound message {original}: already received")
                 row.update(status=MessageStatus.DONE, outcome=Outcome.DUPLICATE,
                            duplicate_of_id=original, reason=reason, processed_at=now)
-            new_id = connection.execute(_INSERT, row).scalar_one()
+            new_id = _INSERT.execute(connection, row).scalar_one()
             if held:
-                connection.execute(_INSERT_RAW, {"inbound_message_id": new_id,
+                _INSERT_RAW.execute(connection, {"inbound_message_id": new_id,
                                                  "data": item.delivery.raw})
             if original is not None:
                 results.append(Stored(new_id, "duplicate", original))
                 continue
             shas[new_id] = item.sha256
-            connection.execute(_INSERT_RAW, {"inbound_message_id": new_id, "data": item.delivery.raw})
-            connection.execute(_INSERT_KEY, [{"key": key, "inbound_message_id": new_id}
+            _INSERT_RAW.execute(connection, {"inbound_message_id": new_id, "data": item.delivery.raw})
+            _INSERT_KEY.execute(connection, [{"key": key, "inbound_message_id": new_id}
                                              for key in item.keys])
             known.update(dict.fromkeys(item.keys, new_id))
             results.append(Stored(new_id, "queued"))

@@ -7,8 +7,8 @@ the bind processors come from SQLAlchemy's own compiler, so the text and the bou
 exactly what `Connection.execute` would send; only the per-call machinery is skipped.
 
 Anything this does not reproduce goes through `Connection.execute` as before: other databases
-(PostgreSQL's driver and server cost far more than this layer), several rows of parameters,
-expanding IN lists, Python-side column defaults, and result columns that need converting (a
+(PostgreSQL's driver and server cost far more than this layer), several rows of parameters
+for a statement that returns rows, expanding IN lists, Python-side column defaults, and result columns that need converting (a
 datetime comes back from SQLite as text). Errors are raised as SQLAlchemy's, so the storage's
 error mapping (adapters/persistence/db.py) sees the same exceptions.
 """
@@ -22,7 +22,8 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
-_Compiled = tuple[str, tuple[str, ...], dict[str, Any], dict[str, Callable[[Any], Any]]] | None
+# SQL, parameter order, literal values, bind processors, whether it returns rows
+_Compiled = tuple[str, tuple[str, ...], dict[str, Any], dict[str, Callable[[Any], Any]], bool] | None
 
 
 class Prepared:
@@ -30,28 +31,38 @@ class Prepared:
         self.statement = statement
         self._compiled: dict[tuple[str, ...], _Compiled] = {}  # by parameter names
 
-    def execute(self, connection: Connection, params: dict[str, Any]) -> Any:
-        """A result with the Core result's all(), first(), scalar_one(), scalars(), rowcount."""
-        if connection.dialect.name != "sqlite":
+    def execute(self, connection: Connection, params: dict[str, Any] | list[dict[str, Any]]
+                ) -> Any:
+        """A result with the Core result's all(), first(), scalar_one(), scalars(), rowcount.
+        A list of parameter rows is executemany (for a statement returning nothing)."""
+        rows = params if isinstance(params, list) else [params]
+        if connection.dialect.name != "sqlite" or not rows:
             return connection.execute(self.statement, params)
-        keys = tuple(sorted(params))
+        keys = tuple(sorted(rows[0]))
         if keys not in self._compiled:
             self._compiled[keys] = _compile(self.statement, connection, keys)
         compiled = self._compiled[keys]
-        if compiled is None:
+        many = isinstance(params, list)
+        if compiled is None or (many and (compiled[4] or any(len(r) != len(keys) for r in rows))):
             return connection.execute(self.statement, params)
-        sql, order, defaults, processors = compiled
-        values = []
-        for name in order:
-            value = params[name] if name in params else defaults[name]
-            process = processors.get(name)
-            values.append(process(value) if process is not None and value is not None else value)
+        sql, order, defaults, processors, _ = compiled
+        values = [_bound(row, order, defaults, processors) for row in rows]
         raw = connection.connection.driver_connection
         assert raw is not None
         try:
-            return _Rows(raw.execute(sql, values))
+            return _Rows(raw.executemany(sql, values) if many else raw.execute(sql, values[0]))
         except raw.Error as exc:  # type: ignore[attr-defined]
             raise DBAPIError.instance(sql, values, exc, type(exc)) from exc
+
+
+def _bound(params: dict[str, Any], order: tuple[str, ...], defaults: dict[str, Any],
+           processors: dict[str, Callable[[Any], Any]]) -> list[Any]:
+    values = []
+    for name in order:
+        value = params[name] if name in params else defaults[name]
+        process = processors.get(name)
+        values.append(process(value) if process is not None and value is not None else value)
+    return values
 
 
 def _compile(statement: Executable, connection: Connection, keys: tuple[str, ...]) -> _Compiled:
@@ -66,7 +77,8 @@ def _compile(statement: Executable, connection: Connection, keys: tuple[str, ...
             return None
     defaults = compiled.construct_params(_check=False)  # the literals' values (LIMIT 1)
     processors = {name: p for name, p in compiled._bind_processors.items() if p is not None}
-    return str(compiled), tuple(compiled.positiontup), defaults, processors
+    return (str(compiled), tuple(compiled.positiontup), defaults, processors,
+            bool(compiled._result_columns))
 
 
 class _Rows:

@@ -81,3 +81,12 @@ def test_a_unique_key_violation_is_a_storage_conflict_as_through_core(db: Databa
         add.execute(session.connection(), _row("<twice@x>"))
         add.execute(session.connection(), _row("<twice@x>"))
     assert isinstance(raised.value.__cause__, IntegrityError)  # SQLAlchemy's, mapped by db.py
+
+
+def test_several_rows_of_parameters_are_one_executemany_with_the_same_result(db: Database) -> None:
+    add = Prepared(insert(T))
+    with db.writing() as session:
+        add.execute(session.connection(), [_row("<one@x>"), _row("<two@x>")])
+    with db.reading() as session:
+        stored = session.connection().execute(select(T.c.message_id, T.c.to_addresses)).all()
+    assert sorted(stored) == [("<one@x>", ["a@b.example"]), ("<two@x>", ["a@b.example"])]
