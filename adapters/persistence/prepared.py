@@ -9,8 +9,8 @@ exactly what `Connection.execute` would send; only the per-call machinery is ski
 Anything this does not reproduce goes through `Connection.execute` as before: other databases
 (PostgreSQL's driver and server cost far more than this layer), several rows of parameters
 for a statement that returns rows, expanding IN lists, Python-side column defaults, and result
-columns that need converting (a datetime comes back from SQLite as text). Errors are raised as SQLAlchemy's, so the storage's
-error mapping (adapters/persistence/db.py) sees the same exceptions.
+columns that need converting (a datetime comes back from SQLite as text). Errors are raised as
+SQLAlchemy's, so the storage's error mapping (adapters/persistence/db.py) sees the same ones.
 """
 
 from __future__ import annotations
