@@ -20,6 +20,7 @@ from email.utils import getaddresses
 from adapters.mail import boundaries
 from adapters.mail.jis import decode_jis, looks_like_jis
 from adapters.mail.large_bodies import Elided
+from adapters.mail.line_runs import CollapsedLines
 from adapters.mail.text import decode_bytes, single_line
 from adapters.mail.transfer import lenient_b64decode
 from domain.addresses import address_key
@@ -73,8 +74,11 @@ def parse_message(raw: bytes, *, headers_only: bool = False) -> Message:
     elided = None if headers_only else Elided(data)  # large base64 bodies set aside
     if elided is not None and elided.runs:
         msg = elided.restore(_parse(parser, elided.data))
-    else:
+    elif headers_only:
         msg = _parse(parser, data)
+    else:  # runs of plain body lines parsed as one line each (adapters/mail/line_runs.py)
+        collapsed = CollapsedLines(data)
+        msg = collapsed.restore(_parse(parser, collapsed.data))
     if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
         repaired = _drop_stray_header_lines(data)
         if repaired != data:
