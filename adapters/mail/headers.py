@@ -9,6 +9,7 @@ address lists, because real mail has all of them.
 from __future__ import annotations
 
 import binascii
+import functools
 import quopri
 import re
 from email.errors import MissingHeaderBodySeparatorDefect
@@ -143,11 +144,18 @@ def display_name(values: list[str]) -> str:
     return header_text(pairs[0][0]) if pairs else ""
 
 
-def _pairs(values: list[str]) -> list[tuple[str, str]]:
+def _pairs(values: list[str]) -> tuple[tuple[str, str], ...]:
+    return _parsed_addresses(tuple(values))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_addresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Remembered: a reader parses From three times (its addresses, its display name, the
+    bounce check), and getaddresses is a third of reading the headers."""
     try:
-        return getaddresses(values)
+        return tuple(getaddresses(list(values)))
     except RecursionError:  # thousands of nested "(" comments: the stdlib parser recurses
-        return []
+        return ()
 
 
 def message_id(value: str | None) -> str | None:
