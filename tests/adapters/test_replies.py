@@ -35,7 +35,9 @@ SAMPLES = [
     "From: a header-like first line\nDate: another\nthe rest",
     "no quote at all, just text wrote: in the middle and FROM: there",
     "",
-]
+] + [f"Text, then {word} in the middle of a line" for word in (
+    "wrote:", "SCHRIEB", "a écrit", "Escribió", "schreef", "scrisse", "skrev", "napisał",
+    "-----  original")]
 
 
 def _top_level_alternatives(pattern: str) -> list[str]:
