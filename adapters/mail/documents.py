@@ -74,7 +74,8 @@ def _collect(part: Message, texts: list[str], htmls: list[str],
         (htmls if ctype == "text/html" else texts).append(_text(part))
         return
     if _is_attachment(part):
-        if ctype == "application/ms-tnef" or _filename(part).lower() == "winmail.dat":
+        name = _filename(part)  # read once: it is the costliest header of an attachment
+        if ctype == "application/ms-tnef" or name.lower() == "winmail.dat":
             unpacked = unpack_tnef(_payload(part))
             if unpacked is not None:
                 if unpacked.text:
@@ -83,7 +84,7 @@ def _collect(part: Message, texts: list[str], htmls: list[str],
                     htmls.append(unpacked.html)
                 attachments.extend(unpacked.files)
                 return
-        attachments.append(_attachment(part, len(attachments)))
+        attachments.append(_attachment(part, len(attachments), name))
         return
     if ctype == "text/html":
         htmls.append(_text(part))
@@ -154,13 +155,14 @@ def _text(part: Message) -> str:
     return decode_bytes(_payload(part), charset)
 
 
-def _attachment(part: Message, index: int) -> ExtractedAttachment:
+def _attachment(part: Message, index: int, name: str | None = None) -> ExtractedAttachment:
+    """`name`: the part's _filename when the caller has read it already."""
     ctype = part.get_content_type()
     content_id = part.get("content-id")
     cid = str(content_id).strip().strip("<>").strip() if content_id else None
     disposition = _disposition(part)
     return safe_attachment(
-        filename=_filename(part) or _fallback_name(part, ctype, index),
+        filename=(_filename(part) if name is None else name) or _fallback_name(part, ctype, index),
         content_type=ctype,
         data=_payload(part),
         content_id=cid or None,

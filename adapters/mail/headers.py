@@ -9,6 +9,7 @@ address lists, because real mail has all of them.
 from __future__ import annotations
 
 import binascii
+import functools
 import quopri
 import re
 from email.errors import MissingHeaderBodySeparatorDefect
@@ -20,6 +21,7 @@ from email.utils import getaddresses
 from adapters.mail import boundaries
 from adapters.mail.jis import decode_jis, looks_like_jis
 from adapters.mail.large_bodies import Elided
+from adapters.mail.line_runs import CollapsedLines
 from adapters.mail.text import decode_bytes, single_line
 from adapters.mail.transfer import lenient_b64decode
 from domain.addresses import address_key
@@ -73,8 +75,11 @@ def parse_message(raw: bytes, *, headers_only: bool = False) -> Message:
     elided = None if headers_only else Elided(data)  # large base64 bodies set aside
     if elided is not None and elided.runs:
         msg = elided.restore(_parse(parser, elided.data))
-    else:
+    elif headers_only:
         msg = _parse(parser, data)
+    else:  # runs of plain body lines parsed as one line each (adapters/mail/line_runs.py)
+        collapsed = CollapsedLines(data)
+        msg = collapsed.restore(_parse(parser, collapsed.data))
     if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
         repaired = _drop_stray_header_lines(data)
         if repaired != data:
@@ -139,11 +144,18 @@ def display_name(values: list[str]) -> str:
     return header_text(pairs[0][0]) if pairs else ""
 
 
-def _pairs(values: list[str]) -> list[tuple[str, str]]:
+def _pairs(values: list[str]) -> tuple[tuple[str, str], ...]:
+    return _parsed_addresses(tuple(values))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_addresses(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Remembered: a reader parses From three times (its addresses, its display name, the
+    bounce check), and getaddresses is a third of reading the headers."""
     try:
-        return getaddresses(values)
+        return tuple(getaddresses(list(values)))
     except RecursionError:  # thousands of nested "(" comments: the stdlib parser recurses
-        return []
+        return ()
 
 
 def message_id(value: str | None) -> str | None:

@@ -12,15 +12,62 @@ _LANGUAGES = ("en", "de", "fr", "es", "nl", "it", "da", "sv", "pl")
 # which every multipart message floods with its own boundary pattern (email.feedparser): they
 # were recompiled for almost every message, ~1 ms each. Compiled once here and handed over.
 _TEMPLATE = EmailMessage(text="", languages=list(_LANGUAGES))
-_PATTERNS = {"_header_regex": _TEMPLATE.HEADER_REGEX,
-             "_disclaimers_regex": _TEMPLATE.DISCLAIMERS_REGEX,
-             "_signature_regex": _TEMPLATE.SIGNATURE_REGEX}
+# Every alternative of its header pattern begins at a line start ("^", "(?:^|\n..."), at a
+# "\n", or with Danish "-----Oprindelig meddelelse-----" (tests/adapters/test_replies.py
+# checks the claim): tried only there, it finds the same headers 5-10 x faster than a scan
+# trying its ~25 alternatives at every position.
+_DANISH = re.compile(r"-----Oprindelig", re.IGNORECASE)
+
+
+class HeaderPattern:
+    """The library's header pattern as the library uses it (`findall`), tried at those places."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def findall(self, text: str) -> list[tuple[str, ...]]:
+        found: list[tuple[str, ...]] = []
+        position = 0
+        for start in _starts(text):
+            if start < position:
+                continue
+            match = self.pattern.match(text, start)
+            if match is None:
+                continue
+            if match.end() == start:  # an empty match: let the stdlib's own rules apply
+                return self.pattern.findall(text)
+            found.append(match.groups(""))
+            position = match.end()
+        return found
+
+
+def _starts(text: str) -> list[int]:
+    starts = {0}
+    newline = text.find("\n")
+    while newline >= 0:
+        starts.update((newline, newline + 1))
+        newline = text.find("\n", newline + 1)
+    starts.update(match.start() for match in _DANISH.finditer(text))
+    return sorted(starts)
+
+
+# Only the reply's text is used (`latest_reply`): the signatures and disclaimers it also finds
+# in every fragment are never read, so their patterns are replaced by one that fails at once.
+_UNUSED = re.compile(r"\A(?!)")
+_PATTERNS = {"_header_regex": HeaderPattern(_TEMPLATE.HEADER_REGEX),
+             "_disclaimers_regex": _UNUSED,
+             "_signature_regex": _UNUSED}
 # Cheap pre-check: only text that looks quoted is handed to the (regex-heavy) parser.
 _QUOTE_HINT = re.compile(
     r"^\s*>|wrote:|schrieb|a écrit|escribió|schreef|scrisse|skrev|napisał|"
     r"-----\s*original|^\s*(from|von|de|van|da|fra|från|od)\s*:|^_{10}",
     re.IGNORECASE | re.MULTILINE,
 )
+# The same search, twice as fast: a hint begins at a line start or with the first two letters
+# of one of its words ("wr", "sc", "sk", "a ", "es", "na", "--"), so other places are passed
+# over at once.
+_QUOTE_HINT_FAST = re.compile(
+    rf"(?:(?<![^\n])|(?=[wsaen-][rcks a-]))(?:{_QUOTE_HINT.pattern})", _QUOTE_HINT.flags)
 # The parser's cost grows with the text (its patterns scan all of it), but the reply ends at
 # the first separator: it sees the text up to the first hint of a quote and a margin after it,
 # enough for a client's header block ("From: / Sent: / To: / Subject:") to be recognized.
@@ -31,7 +78,7 @@ _SCAN = 100_000
 
 
 def reply_part(text: str) -> str:
-    hint = _QUOTE_HINT.search(text, 0, _SCAN) if text else None
+    hint = _QUOTE_HINT_FAST.search(text, 0, _SCAN) if text else None
     if hint is None:
         return text.strip()
     head = text[: hint.end() + _MARGIN]
