@@ -49,6 +49,7 @@ class Contact(SQLModel, table=True):
     email: str | None = None
     email_key: str | None = Field(default=None, index=True)
     created_at: datetime = _dt(default_factory=utcnow)
+    updated_at: datetime = _dt(default_factory=utcnow)
 
 
 class Employee(SQLModel, table=True):
@@ -60,6 +61,7 @@ class Employee(SQLModel, table=True):
     email2_key: str | None = Field(default=None, index=True)
     active: bool = True
     created_at: datetime = _dt(default_factory=utcnow)
+    updated_at: datetime = _dt(default_factory=utcnow)
 
 
 class Ticket(SQLModel, table=True):

@@ -119,3 +119,34 @@ def test_a_message_interrupted_too_often_is_failed_not_retried_forever(db: Datab
         status, error = session.execute(
             text("SELECT status, error FROM inbound_message WHERE id = :i"), {"i": stored.id}).one()
     assert status == "failed" and "interrupted 2 times" in error
+
+
+def test_contacts_and_employees_from_before_0009_were_last_changed_when_created(
+        database_url: str) -> None:
+    from alembic import command
+
+    from adapters.persistence.migrate import alembic_config
+
+    database = Database(database_url)
+    config = alembic_config(database.url)
+    created = "2026-01-02 03:04:05.000006"
+    try:
+        with database.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            if inspect(connection).has_table("alembic_version"):  # PostgreSQL's is migrated
+                command.downgrade(config, "0008")
+            else:
+                command.upgrade(config, "0008")
+            connection.execute(text("INSERT INTO account (id, name, created_at, updated_at) "
+                                    "VALUES (1, 'Acme', :t, :t)"), {"t": created})
+            connection.execute(text("INSERT INTO contact (account_id, name, created_at) "
+                                    "VALUES (1, 'Bob', :t)"), {"t": created})
+            connection.execute(text("INSERT INTO employee (name, email1, active, created_at) "
+                                    "VALUES ('Eve', 'eve@msp.example', true, :t)"), {"t": created})
+        upgrade(database)
+        with database.engine.connect() as connection:
+            for table in ("contact", "employee"):
+                row = connection.execute(text(f"SELECT created_at, updated_at FROM {table}")).one()
+                assert row[0] == row[1] and str(row[1]).startswith("2026-01-02 03:04:05")
+    finally:
+        database.dispose()

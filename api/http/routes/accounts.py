@@ -83,12 +83,13 @@ def create_contact(account_id: Id, body: ContactCreate, app: ServicesDep) -> Any
 
 
 @router.get("/accounts/{account_id}/contacts", response_model=Page[ContactPublic],
-            responses=errors(404))
-def list_contacts(account_id: Id, app: ServicesDep, limit: Limit = 100,
-                  offset: Offset = 0) -> dict[str, object]:
-    """List an account's contacts, newest first."""
+            responses=errors(404, 422))
+def list_contacts(account_id: Id, app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
+                  updated_since: UpdatedSince = None, sort: Sort = "-id") -> dict[str, object]:
+    """List an account's contacts, newest first (or in the `sort` order)."""
     items, total = records.list_records(app, kind="contact", limit=limit, offset=offset,
-                                        parent=("account", account_id))
+                                        parent=("account", account_id),
+                                        updated_since=updated_since, sort=sort)
     return {"items": items, "total": total}
 
 
@@ -120,10 +121,13 @@ def create_employee(body: EmployeeCreate, app: ServicesDep) -> Any:
     return records.create_record(app, kind="employee", values=body.model_dump())
 
 
-@router.get("/employees", response_model=Page[EmployeePublic], tags=["employees"])
-def list_employees(app: ServicesDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, object]:
-    """List employees, newest first."""
-    items, total = records.list_records(app, kind="employee", limit=limit, offset=offset)
+@router.get("/employees", response_model=Page[EmployeePublic], responses=errors(422),
+            tags=["employees"])
+def list_employees(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
+                   updated_since: UpdatedSince = None, sort: Sort = "-id") -> dict[str, object]:
+    """List employees, newest first (or in the `sort` order)."""
+    items, total = records.list_records(app, kind="employee", limit=limit, offset=offset,
+                                        updated_since=updated_since, sort=sort)
     return {"items": items, "total": total}
 
 

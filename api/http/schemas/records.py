@@ -77,6 +77,8 @@ class ContactPublic(BaseModel):
     account_id: int
     name: str
     email: str | None
+    created_at: datetime
+    updated_at: datetime
 
 
 class EmployeeCreate(_Strict):
@@ -106,6 +108,8 @@ class EmployeePublic(BaseModel):
     email1: str
     email2: str | None
     active: bool
+    created_at: datetime
+    updated_at: datetime
 
 
 # --- tickets and documents --------------------------------------------------------------------------
