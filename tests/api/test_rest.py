@@ -64,7 +64,9 @@ def test_contacts_belong_to_an_existing_account(api: Api) -> None:
     assert response.status_code == 404
     acme = api.account("Acme")
     contact = api.post(f"/api/v1/accounts/{acme['id']}/contacts", {"name": "Ann", "email": "ann@acme.example"})
-    assert contact == {"id": contact["id"], "account_id": acme["id"], "name": "Ann", "email": "ann@acme.example"}
+    assert contact == {"id": contact["id"], "account_id": acme["id"], "name": "Ann",
+                       "email": "ann@acme.example", "created_at": contact["created_at"],
+                       "updated_at": contact["created_at"]}
     patched = api.patch(f"/api/v1/contacts/{contact['id']}", {"email": "ann2@acme.example"})
     assert patched["email"] == "ann2@acme.example"
     assert api.get(f"/api/v1/accounts/{acme['id']}/contacts")["total"] == 1

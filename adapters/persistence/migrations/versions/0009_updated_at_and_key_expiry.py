@@ -1,4 +1,5 @@
-"""updated_at on contacts and employees (updated_since and sort on their lists)
+"""updated_at on contacts and employees (updated_since and sort on their lists); expires_at
+on credentials (an API key rotated with a grace period)
 
 Revision ID: 0009
 Revises: 0008
@@ -27,9 +28,13 @@ def upgrade() -> None:
         op.execute(f'UPDATE {table} SET updated_at = created_at')
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column('updated_at', existing_type=UTCDateTime(), nullable=False)
+    with op.batch_alter_table('credential', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('expires_at', UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('credential', schema=None) as batch_op:
+        batch_op.drop_column('expires_at')
     for table in _TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('updated_at')
