@@ -52,7 +52,8 @@ class AutomationRuleUpdate(_Patch):
 
 
 class AutomationRulePublic(BaseModel):
-    model_config = example({"id": 5, **RULE}, from_attributes=True)
+    model_config = example({"id": 5, **RULE, "created_at": WHEN, "updated_at": WHEN},
+                           from_attributes=True)
     id: int
     kind: str
     position: int
@@ -62,6 +63,8 @@ class AutomationRulePublic(BaseModel):
     account_field: str | None
     location: str
     marker: str | None
+    created_at: datetime
+    updated_at: datetime
 
 
 # --- records written by XML transactions ------------------------------------------------------
