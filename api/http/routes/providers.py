@@ -132,7 +132,8 @@ def refusal_details(provider: Any) -> dict[type[DomainError], str]:
 
 
 def describe(provider: Any, path: str) -> str:
-    """The operation's description, all of it from the provider's registration."""
+    """The operation's description (under its summary), all of it from the provider's
+    registration."""
     if provider.auth == "basic":
         credential = ("HTTP Basic: CONNECTOR_INBOUND_USERNAME and the inbound password "
                       "(CONNECTOR_INBOUND_PASSWORD, or `email-connector inbound-password set`), "
@@ -144,7 +145,7 @@ def describe(provider: Any, path: str) -> str:
     if provider.refusals:
         answers += "; " + ", ".join(f"`{error_code(kind)}` is answered {status}"
                                     for kind, status in provider.refusals.items())
-    parts = [provider.summary, f"**Payload**: {provider.payload}",
+    parts = [f"**Payload**: {provider.payload}",
              f"**Credential**: {credential}", f"**Answers**: {answers}."]
     if settings:
         parts.append(f"**Settings**: {settings}.")
