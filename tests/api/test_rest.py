@@ -125,3 +125,16 @@ def test_the_processing_log_filters_by_status_and_outcome(api: Api) -> None:
     assert api.get("/api/v1/inbound-messages", params={"status": "queued"})["total"] == 0
     assert api.client.get("/api/v1/inbound-messages", params={"outcome": "nonsense"},
                           headers=api.headers).status_code == 422
+
+
+def test_a_body_value_must_have_its_documented_json_type(api: Api) -> None:
+    """0 is no `false` and "2" no 2: what the schema does not allow is refused, not guessed."""
+    account = api.account("Acme")["id"]
+    for path, body in (("/api/v1/employees", {"name": "Tina", "email1": "t@msp.example",
+                                              "active": 0}),
+                       ("/api/v1/tickets", {"account_id": account, "subject": "x", "priority": "2"}),
+                       ("/api/v1/tickets", {"account_id": str(account), "subject": "x"})):
+        response = api.client.post(path, json=body, headers=api.headers)
+        assert (response.status_code, response.json()["code"]) == (422, "request_invalid"), body
+    assert api.get("/api/v1/employees")["total"] == 0 and api.get("/api/v1/tickets")["total"] == 0
+    assert api.post("/api/v1/tickets", {"account_id": account, "subject": "x", "priority": 2})
