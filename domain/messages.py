@@ -309,3 +309,4 @@ class StoredApiKey:
     digest: bytes
     created_at: datetime
     last_used_at: datetime | None = None
+    expires_at: datetime | None = None  # the key a rotation replaced: accepted until then

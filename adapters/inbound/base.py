@@ -67,6 +67,23 @@ class Provider:
     # The largest request the provider itself sends (its documented limits, with room for the
     # encoding), refused before reading; None: the CONNECTOR_INBOUND_MAX_REQUEST_BYTES setting.
     max_request_bytes: int | None = None
+    # For the OpenAPI document (api/http/routes/providers.py renders them): what the request
+    # carries, what proves where it comes from (for auth "signature" and "token_or_basic"),
+    # and a request body as the provider posts it (form fields, or the JSON), which
+    # tests/adapters/inbound/test_examples.py runs through the adapter.
+    payload: str = ""
+    credential: str = ""
+    example: Any = None
+
+
+# The message in the providers' examples (a sample, not a capture of real traffic).
+EXAMPLE_SUBJECT = "Printer on floor 2 is offline"
+EXAMPLE_TEXT = "Hello,\n\nthe printer on floor 2 is offline again.\n\nBob\n"
+EXAMPLE_HEADERS = (("From", "Bob Jones <bob@acme.example>"), ("To", "support@msp.example"),
+                   ("Subject", EXAMPLE_SUBJECT), ("Date", "Wed, 02 Dec 2026 09:30:00 +0000"),
+                   ("Message-ID", "<printer-2@acme.example>"))
+EXAMPLE_MESSAGE = "".join(f"{n}: {v}\r\n" for n, v in EXAMPLE_HEADERS) + "\r\n" + \
+    EXAMPLE_TEXT.replace("\n", "\r\n")
 
 
 P = TypeVar("P")

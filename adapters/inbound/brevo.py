@@ -21,6 +21,8 @@ from urllib.parse import quote
 import httpx
 
 from adapters.inbound.base import (
+    EXAMPLE_SUBJECT,
+    EXAMPLE_TEXT,
     InboundWebhook,
     Provider,
     WebhookRequest,
@@ -143,6 +145,17 @@ PROVIDER = Provider(
     summary="Brevo inbound parsing: every item of the batch is stored before the answer.",
     build=lambda s, ports: BrevoWebhook(BrevoApi(ports.http, s.brevo_api_key, s.brevo_api_url)),
     answer="batch",
+    payload="Brevo's inbound JSON, {\"items\": [...]}, one item per message (no raw message: "
+    "it is rebuilt): Uuid (the event id), MessageId, From {Name, Address}, To, Cc, Subject, "
+    "SentAtDate, Headers (an object), RawTextBody, RawHtmlBody, SpamScore, Attachments "
+    "([{Name, ContentType, ContentID, DownloadToken}]: downloaded with CONNECTOR_BREVO_API_KEY).",
+    example={"items": [{
+        "Uuid": ["0c8c4e21-2b9d-4f6e-9a1c-3d5e7f9b1a2c"], "MessageId": "<printer-2@acme.example>",
+        "From": {"Name": "Bob Jones", "Address": "bob@acme.example"},
+        "To": [{"Name": None, "Address": "support@msp.example"}], "Subject": EXAMPLE_SUBJECT,
+        "SentAtDate": "Wed, 02 Dec 2026 09:30:00 +0000",
+        "Headers": {"Return-Path": "<bob@acme.example>"}, "RawTextBody": EXAMPLE_TEXT,
+        "SpamScore": 0.1, "Attachments": []}]},
     settings=(
         SettingSpec("brevo_api_key", str | None, None, "Brevo API key (to download attachments)",
                     "providers", runtime=True, secret=True),

@@ -26,11 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from adapters.inbound.base import (
+    EXAMPLE_HEADERS,
+    EXAMPLE_SUBJECT,
+    EXAMPLE_TEXT,
     InboundWebhook,
     Provider,
     WebhookRequest,
@@ -216,4 +220,19 @@ PROVIDER = Provider(
     refusals={MalformedPayload: 406, Conflict: 406},
     # Mailgun's documented message limit is 25 MB; the form may carry it parsed and raw (MIME).
     max_request_bytes=64 * 1024 * 1024,
+    payload="The parsed message as form fields: recipient and sender (the envelope), from, "
+    "subject, body-plain, body-html, message-headers (JSON: [[name, value], ...] in their "
+    "order), attachment-count with attachment-1 ... as files, content-id-map (JSON: "
+    "{\"<cid>\": \"attachment-1\"}); or, for a route URL ending in mime, the raw message in "
+    "body-mime. multipart/form-data when there are attachments, else urlencoded. Posts of "
+    "store(notify) (message-url, attachments as links) are refused with 406.",
+    credential="The timestamp, token and signature fields: signature = hex(HMAC-SHA256("
+    "CONNECTOR_MAILGUN_SIGNING_KEY, timestamp + token)); a token is accepted once, and only "
+    "within CONNECTOR_MAILGUN_MAX_AGE_SECONDS of its timestamp.",
+    example={"recipient": "support@msp.example", "sender": "bob@acme.example",
+             "from": "Bob Jones <bob@acme.example>", "subject": EXAMPLE_SUBJECT,
+             "body-plain": EXAMPLE_TEXT, "message-headers": json.dumps([[n, v] for n, v in EXAMPLE_HEADERS]),
+             "attachment-count": "0", "timestamp": "1796203800",
+             "token": "5e1b0c3d2f6a4b8e9c7d1f0a3b5c7e9d2f4a6b8c0e1d3f5a7b",
+             "signature": "<hex HMAC-SHA256 of timestamp + token>"},
 )

@@ -19,6 +19,9 @@ from email.message import Message
 from typing import Any
 
 from adapters.inbound.base import (
+    EXAMPLE_HEADERS,
+    EXAMPLE_SUBJECT,
+    EXAMPLE_TEXT,
     InboundWebhook,
     Provider,
     WebhookRequest,
@@ -110,4 +113,14 @@ def _attachment(data: bytes, headers: dict[str, Any], *, inline: bool) -> Attach
 PROVIDER = Provider(
     name="mailjet", paths=("/inbound/mailjet",), summary="Mailjet Parse API.",
     build=lambda s, ports: MailjetWebhook(),
+    payload="Mailjet's Parse API JSON (no raw message: it is rebuilt): Sender and Recipient "
+    "(the envelope), Headers (an object; most values are lists of strings), Text-part, "
+    "Html-part, Parts ([{Headers, ContentRef}]) naming the Attachment1 / InlineAttachment1 ... "
+    "fields (base64), SpamAssassinScore.",
+    example={"Sender": "bob@acme.example", "Recipient": "support@msp.example",
+             "From": "Bob Jones <bob@acme.example>", "Subject": EXAMPLE_SUBJECT,
+             "Headers": dict(EXAMPLE_HEADERS), "Text-part": EXAMPLE_TEXT,
+             "SpamAssassinScore": "0.1",
+             "Parts": [{"Headers": {"Content-Type": "text/plain; charset=utf-8"},
+                        "ContentRef": "Text-part"}]},
 )

@@ -21,11 +21,14 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from adapters.inbound.base import (
+    EXAMPLE_MESSAGE,
+    EXAMPLE_SUBJECT,
     InboundWebhook,
     Provider,
     WebhookRequest,
@@ -129,4 +132,16 @@ PROVIDER = Provider(
                     runtime=True),
     ),
     refusals={MalformedPayload: 422},
+    payload="A urlencoded form with one field, mandrill_events: a JSON array of up to 1,000 "
+    "inbound events, each with msg.raw_msg (the message), msg.email (the envelope recipient) "
+    "and msg.spam_report. An empty array (Mandrill's test post) is answered with no items. "
+    "HEAD on the URL answers 200: Mandrill checks it before saving the webhook.",
+    credential="X-Mandrill-Signature: base64(HMAC-SHA1(CONNECTOR_MANDRILL_WEBHOOK_KEY, the "
+    "webhook URL exactly as entered in Mandrill (CONNECTOR_MANDRILL_WEBHOOK_URL; else the "
+    "request's URL) followed by every POST key and value, sorted by key)).",
+    example={"mandrill_events": json.dumps([{
+        "event": "inbound", "ts": 1796203800,
+        "msg": {"raw_msg": EXAMPLE_MESSAGE, "email": "support@msp.example",
+                "from_email": "bob@acme.example", "subject": EXAMPLE_SUBJECT,
+                "spam_report": {"score": 0.1}}}])},
 )

@@ -20,6 +20,8 @@ import binascii
 from typing import Any
 
 from adapters.inbound.base import (
+    EXAMPLE_SUBJECT,
+    EXAMPLE_TEXT,
     InboundWebhook,
     Provider,
     WebhookRequest,
@@ -131,4 +133,18 @@ PROVIDER = Provider(
     summary="Postmark inbound webhook, with RawEmail or without.",
     build=lambda s, ports: PostmarkWebhook(), errors=(401, 403),
     refusals={MalformedPayload: 403},  # the only code that stops Postmark retrying
+    payload="Postmark's inbound JSON: RawEmail (the message, when \"Include raw email content\" "
+    "is on) or the parsed fields FromFull, ToFull, CcFull, Subject, Date, TextBody, HtmlBody, "
+    "Headers ([{Name, Value}], Return-Path first: the envelope sender), Attachments "
+    "([{Name, ContentType, Content (base64), ContentID}]); OriginalRecipient is the envelope "
+    "recipient and MessageID (Postmark's id) the event id. Malformed posts are answered 403, "
+    "the one status that stops Postmark's retries.",
+    example={"MessageID": "b7bc2f4a-e38e-4336-af7d-e6c392c2f817",
+             "FromFull": {"Email": "bob@acme.example", "Name": "Bob Jones"},
+             "ToFull": [{"Email": "support@msp.example", "Name": ""}],
+             "OriginalRecipient": "support@msp.example", "Subject": EXAMPLE_SUBJECT,
+             "Date": "Wed, 02 Dec 2026 09:30:00 +0000", "TextBody": EXAMPLE_TEXT,
+             "Headers": [{"Name": "Return-Path", "Value": "<bob@acme.example>"},
+                         {"Name": "Message-ID", "Value": "<printer-2@acme.example>"}],
+             "Attachments": []},
 )

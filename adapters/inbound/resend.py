@@ -28,6 +28,7 @@ from urllib.parse import quote
 import httpx
 
 from adapters.inbound.base import (
+    EXAMPLE_SUBJECT,
     InboundWebhook,
     Provider,
     WebhookRequest,
@@ -169,4 +170,16 @@ PROVIDER = Provider(
                     "providers"),
     ),
     max_request_bytes=1024 * 1024,  # the event names the message; its bytes come from the API
+    payload="Resend's email.received event (metadata only): data.email_id names the message, "
+    "which is then fetched through Resend's API (GET /emails/receiving/{email_id}, with "
+    "CONNECTOR_RESEND_API_KEY) as the raw .eml; data.to gives the recipients.",
+    credential="The Svix headers svix-id, svix-timestamp and svix-signature (or webhook-id, "
+    "webhook-timestamp, webhook-signature): \"v1,\" + base64(HMAC-SHA256(the secret after "
+    "whsec_ of CONNECTOR_RESEND_WEBHOOK_SECRET, base64-decoded; \"{svix-id}.{svix-timestamp}."
+    "{body}\")); a timestamp more than 5 minutes off is refused.",
+    example={"type": "email.received", "created_at": "2026-12-02T09:30:01.000Z",
+             "data": {"email_id": "4ef9a417-02e9-4d39-ad75-9611e0fcc33c",
+                      "from": "Bob Jones <bob@acme.example>", "to": ["support@msp.example"],
+                      "subject": EXAMPLE_SUBJECT, "message_id": "<printer-2@acme.example>",
+                      "attachments": []}},
 )

@@ -14,9 +14,13 @@ Quirks (docs/providers.md, SendGrid; sources there):
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from adapters.inbound.base import (
+    EXAMPLE_HEADERS,
+    EXAMPLE_SUBJECT,
+    EXAMPLE_TEXT,
     InboundWebhook,
     Provider,
     WebhookRequest,
@@ -115,4 +119,16 @@ PROVIDER = Provider(
     name="sendgrid", paths=("/inbound/sendgrid",),
     summary="SendGrid Inbound Parse, default (parsed) mode or Send Raw.",
     build=lambda s, ports: SendgridWebhook(), media_types=("multipart/form-data",),
+    payload="multipart/form-data. Default (parsed) mode: headers (the message's header block), "
+    "from, to, subject, text and html (in the charsets the JSON field charsets names), "
+    "envelope (JSON: {\"to\": [...], \"from\": ...}), spam_score, attachments (the count), "
+    "attachment-info (JSON) and attachment1 ... as files. Send Raw mode: email (the raw "
+    "message) and envelope.",
+    example={"headers": "".join(f"{n}: {v}\r\n" for n, v in EXAMPLE_HEADERS),
+             "from": "Bob Jones <bob@acme.example>", "to": "support@msp.example",
+             "subject": EXAMPLE_SUBJECT, "text": EXAMPLE_TEXT,
+             "envelope": json.dumps({"to": ["support@msp.example"], "from": "bob@acme.example"}),
+             "charsets": json.dumps({"to": "UTF-8", "from": "UTF-8", "subject": "UTF-8",
+                                     "text": "UTF-8"}),
+             "spam_score": "0.1", "attachments": "0"},
 )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -28,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.inbound.base import (
+    EXAMPLE_MESSAGE,
     InboundWebhook,
     Provider,
     WebhookRequest,
@@ -188,4 +190,28 @@ PROVIDER = Provider(
     ),
     # An SNS notification is at most 256 KB (an SES SNS action carries messages up to 150 KB).
     max_request_bytes=512 * 1024,
+    payload="An SNS HTTPS notification (sent as text/plain): its Message is the SES receipt "
+    "notification as a JSON string, with mail.source and receipt.recipients (the envelope), "
+    "mail.messageId (the event id), the spam verdict, and content (the raw message, Base64 or "
+    "UTF-8: the receipt rule's SNS action; S3 actions are not supported). A "
+    "SubscriptionConfirmation for an allowed topic is confirmed and answered "
+    "{\"status\": \"confirmed\"}.",
+    credential="The SNS signature (Signature, SignatureVersion 1: SHA1 or 2: SHA256, with the "
+    "certificate at SigningCertURL on an sns.<region>.amazonaws.com host), a TopicArn listed in "
+    "CONNECTOR_SES_TOPIC_ARNS, and a Timestamp within CONNECTOR_SES_MAX_AGE_SECONDS.",
+    example={
+        "Type": "Notification", "MessageId": "8f6dee70-c885-558a-be7d-bd48bbf5335e",
+        "TopicArn": "arn:aws:sns:us-east-1:111111111111:ses-inbound",
+        "Subject": "Amazon SES Email Receipt Notification",
+        "Message": json.dumps({
+            "notificationType": "Received",
+            "mail": {"source": "bob@acme.example", "messageId": "jili9m351il3",
+                     "destination": ["support@msp.example"]},
+            "receipt": {"recipients": ["support@msp.example"], "spamVerdict": {"status": "PASS"},
+                        "action": {"type": "SNS", "encoding": "BASE64",
+                                   "topicArn": "arn:aws:sns:us-east-1:111111111111:ses-inbound"}},
+            "content": base64.b64encode(EXAMPLE_MESSAGE.encode()).decode()}),
+        "Timestamp": "2026-12-02T09:30:02.000Z", "SignatureVersion": "2",
+        "Signature": "<base64 RSA signature>",
+        "SigningCertURL": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123.pem"},
 )

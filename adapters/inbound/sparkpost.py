@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.inbound.base import (
+    EXAMPLE_MESSAGE,
     InboundWebhook,
     Provider,
     WebhookRequest,
@@ -106,4 +107,14 @@ PROVIDER = Provider(
                           "the relay webhook's auth_token", "providers", runtime=True,
                           secret=True),),
     max_request_bytes=64 * 1024 * 1024,  # 20 MB messages (SparkPost), a batch of them in JSON
+    payload="A JSON array of {\"msys\": {\"relay_message\": {...}}}: content.email_rfc822 is the "
+    "raw message (base64 when content.email_rfc822_is_base64 is true), msg_from and rcpt_to "
+    "the envelope. An empty {\"msys\": {}} (SparkPost's ping) is acknowledged.",
+    credential="X-MessageSystems-Webhook-Token: the relay webhook's auth_token, equal to "
+    "CONNECTOR_SPARKPOST_WEBHOOK_TOKEN; while that setting is unset, HTTP Basic "
+    "(CONNECTOR_INBOUND_USERNAME / _PASSWORD) instead.",
+    example=[{"msys": {"relay_message": {
+        "protocol": "smtp", "msg_from": "bob@acme.example", "rcpt_to": "support@msp.example",
+        "webhook_id": "2389475632987",
+        "content": {"email_rfc822": EXAMPLE_MESSAGE, "email_rfc822_is_base64": False}}}}],
 )

@@ -12,6 +12,7 @@ from adapters.persistence.tables import Credential
 from domain.messages import StoredApiKey
 
 API_KEY = "api_key"
+RETIRING = "api_key_retiring"  # the key a rotation replaced, accepted until its expires_at
 INBOUND = ("inbound_password", "inbound")  # one row: (kind, name)
 
 
@@ -20,25 +21,29 @@ class SqlCredentialStore:
         self.session = session
 
     def api_keys(self) -> list[StoredApiKey]:
-        rows = self.session.execute(select(Credential).where(Credential.kind == API_KEY)
-                                    .order_by(Credential.name)).scalars()  # type: ignore[arg-type]
-        return [StoredApiKey(row.name, bytes(row.digest), row.created_at, row.last_used_at)
-                for row in rows]
+        """The current keys by name, each followed by its retiring key if it has one."""
+        rows = self.session.execute(
+            select(Credential).where(Credential.kind.in_((API_KEY, RETIRING)))  # type: ignore[attr-defined]
+            .order_by(Credential.name, Credential.kind)).scalars()  # type: ignore[arg-type]
+        return [StoredApiKey(row.name, bytes(row.digest), row.created_at, row.last_used_at,
+                             row.expires_at) for row in rows]
 
     def save_api_key(self, key: StoredApiKey) -> None:
-        self.session.merge(Credential(kind=API_KEY, name=key.name, digest=key.digest,
-                                      created_at=key.created_at, last_used_at=key.last_used_at))
+        kind = API_KEY if key.expires_at is None else RETIRING
+        self.session.merge(Credential(kind=kind, name=key.name, digest=key.digest,
+                                      created_at=key.created_at, last_used_at=key.last_used_at,
+                                      expires_at=key.expires_at))
         self.session.flush()
 
     def remove_api_key(self, name: str) -> bool:
         result = self.session.execute(delete(Credential).where(
-            Credential.kind == API_KEY, Credential.name == name))  # type: ignore[arg-type]
+            Credential.kind.in_((API_KEY, RETIRING)), Credential.name == name))  # type: ignore[attr-defined]
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def mark_used(self, names: Sequence[str], now: datetime) -> None:
+    def mark_used(self, names: Sequence[str], now: datetime, *, retiring: bool = False) -> None:
         if names:
             self.session.execute(update(Credential).where(
-                Credential.kind == API_KEY,  # type: ignore[arg-type]
+                Credential.kind == (RETIRING if retiring else API_KEY),  # type: ignore[arg-type]
                 Credential.name.in_(list(names)),  # type: ignore[attr-defined]
             ).values(last_used_at=now))
 

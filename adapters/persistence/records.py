@@ -168,12 +168,15 @@ class SqlRecords:
         return page(self.session, _listing(_accounts_query(email), Account, updated_since, sort),
                     limit=limit, offset=offset)
 
-    def rules_page(self, *, kind: str | None, limit: int, offset: int) -> tuple[list[Any], int]:
+    def rules_page(self, *, kind: str | None, limit: int, offset: int,
+                   updated_since: datetime | None = None) -> tuple[list[Any], int]:
         """The automation rules in the order they run: detect, skip, account; each by position."""
         query = select(AutomationRule).order_by(_RULES_IN_RUN_ORDER, AutomationRule.position,
                                                 AutomationRule.id)
         if kind is not None:
             query = query.where(AutomationRule.kind == kind)
+        if updated_since is not None:
+            query = query.where(AutomationRule.updated_at >= updated_since)
         return page(self.session, query, limit=limit, offset=offset)
 
     def next_rule_position(self, kind: str) -> int:

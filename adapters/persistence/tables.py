@@ -49,6 +49,7 @@ class Contact(SQLModel, table=True):
     email: str | None = None
     email_key: str | None = Field(default=None, index=True)
     created_at: datetime = _dt(default_factory=utcnow)
+    updated_at: datetime = _dt(default_factory=utcnow)
 
 
 class Employee(SQLModel, table=True):
@@ -60,6 +61,7 @@ class Employee(SQLModel, table=True):
     email2_key: str | None = Field(default=None, index=True)
     active: bool = True
     created_at: datetime = _dt(default_factory=utcnow)
+    updated_at: datetime = _dt(default_factory=utcnow)
 
 
 class Ticket(SQLModel, table=True):
@@ -128,7 +130,6 @@ class RawMessage(SQLModel, table=True):
 
 class DedupeKey(SQLModel, table=True):
     """One row per way of recognizing a delivery again (Message-ID + recipient, provider event id)."""
-
     __tablename__ = "dedupe_key"
 
     key: str = Field(primary_key=True)
@@ -202,7 +203,6 @@ class OutboundMessage(SQLModel, table=True):
 
 class UndeliverableAddress(SQLModel, table=True):
     """Addresses whose mail bounced permanently: no automatic mail to them until `until`."""
-
     __tablename__ = "undeliverable_address"
 
     address: str = Field(primary_key=True)
@@ -213,7 +213,6 @@ class UndeliverableAddress(SQLModel, table=True):
 
 class ConnectorSetting(SQLModel, table=True):
     """Settings changed at runtime (PATCH /api/v1/connector); they win over the environment."""
-
     __tablename__ = "connector_setting"
 
     key: str = Field(primary_key=True)
@@ -223,7 +222,6 @@ class ConnectorSetting(SQLModel, table=True):
 class MailboxState(SQLModel, table=True):
     """How far each polled mailbox was taken (api/application/polling.py). UIDVALIDITY and
     UIDs are unsigned 32-bit numbers (RFC 9051 §2.3.1.1): BigInteger, for PostgreSQL."""
-
     __tablename__ = "mailbox_state"
 
     key: str = Field(primary_key=True)
@@ -245,11 +243,11 @@ class Credential(SQLModel, table=True):
     digest: bytes = Field(sa_type=LargeBinary)
     created_at: datetime = _dt(default_factory=utcnow)
     last_used_at: datetime | None = _dt(default=None)
+    expires_at: datetime | None = _dt(default=None)  # a retiring API key's end of grace
 
 
 class ReplayToken(SQLModel, table=True):
     """Webhook tokens already seen (Mailgun), shared by every process through the database."""
-
     __tablename__ = "replay_token"
 
     token: str = Field(primary_key=True)
@@ -313,7 +311,6 @@ class HistoryNote(SQLModel, table=True):
 
 class AutomationRule(SQLModel, table=True):
     """An automated-email rule (SPEC §3); each kind runs in position order."""
-
     __tablename__ = "automation_rule"
     __table_args__ = (Index("ix_automation_rule_kind_position", "kind", "position"),)
 

@@ -6,8 +6,9 @@ stored in the data directory (mode 0600) and printed once on standard output, ne
 The inbound password is CONNECTOR_INBOUND_PASSWORD when set, else the one stored by
 `email-connector inbound-password set`, else a generated one (data directory, as above).
 Stored credentials are re-read at most once a second, so a key created, rotated or revoked in
-another process counts here within a second, without a restart. Comparisons run in constant
-time.
+another process counts here within a second, without a restart. A rotated key's old secret
+stays valid until its grace period ends (`email-connector api-key rotate --grace`). Comparisons
+run in constant time.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +38,10 @@ USE_RECORDED_EVERY = 60.0  # seconds: a key's last use is kept to about the minu
 
 @dataclass(frozen=True)
 class StoredCredentials:
-    """The stored credentials as last read: named keys (name, digest), the inbound password."""
+    """The stored credentials as last read: named keys (name, digest, and for a retiring key
+    the end of its grace period), the inbound password."""
 
-    api_keys: tuple[tuple[str, bytes], ...] = ()
+    api_keys: tuple[tuple[str, bytes, datetime | None], ...] = ()
     inbound_password: bytes | None = None
 
 
@@ -50,7 +53,8 @@ class Credentials:
                  inbound_from_environment: bool = True, refresh_seconds: float = 1.0,
                  clock: Callable[[], float] = time.monotonic,
                  in_background: Callable[[Callable[[], None]], None] | None = None,
-                 metrics_token_digest: bytes | None = None) -> None:
+                 metrics_token_digest: bytes | None = None,
+                 wall_clock: Callable[[], datetime] = utcnow) -> None:
         self.api_key_digests = api_key_digests
         self._metrics_digest = metrics_token_digest
         self.inbound_username = inbound_username
@@ -60,11 +64,12 @@ class Credentials:
         self._storage = storage
         self._refresh_seconds = refresh_seconds
         self._clock = clock
+        self._wall_clock = wall_clock
         self._in_background = in_background or _thread
         self._lock = threading.Lock()
         self._stored = StoredCredentials()
         self._loaded_at: float | None = None
-        self._used: set[str] = set()
+        self._used: set[tuple[str, bool]] = set()  # (name, retiring)
         self._used_flushed_at = clock()
 
     def api_key_valid(self, presented: str | None) -> bool:
@@ -76,9 +81,11 @@ class Credentials:
         for known in self.api_key_digests:
             matched |= hmac.compare_digest(presented_digest, known)
         used = None
-        for name, known in self.stored().api_keys:
-            if hmac.compare_digest(presented_digest, known):
-                matched, used = True, name
+        now = self._wall_clock()
+        for name, known, expires_at in self.stored().api_keys:
+            in_force = expires_at is None or now < expires_at
+            if hmac.compare_digest(presented_digest, known) and in_force:
+                matched, used = True, (name, expires_at is not None)
         if used is not None:
             self._note_use(used)
         return matched
@@ -119,15 +126,17 @@ class Credentials:
                 self._in_background(lambda: self._record_use(used))
             return self._stored
 
-    def _note_use(self, name: str) -> None:
+    def _note_use(self, key: tuple[str, bool]) -> None:
         with self._lock:
-            self._used.add(name)
+            self._used.add(key)
 
-    def _record_use(self, names: list[str]) -> None:
+    def _record_use(self, used: list[tuple[str, bool]]) -> None:
         assert self._storage is not None
         try:
             with self._storage.writing(durable=False) as uow:
-                uow.credentials.mark_used(names, utcnow())
+                for retiring in (False, True):
+                    names = [name for name, of_retiring in used if of_retiring == retiring]
+                    uow.credentials.mark_used(names, utcnow(), retiring=retiring)
         except StorageUnavailable as exc:  # a missed "last used" is no reason to fail anything
             log.warning("API keys' last use not recorded: %s", exc)
 
@@ -136,7 +145,7 @@ def _read(storage: Storage) -> StoredCredentials:
     with storage.reading() as uow:
         keys = uow.credentials.api_keys()
         inbound = uow.credentials.inbound_password_digest()
-    return StoredCredentials(tuple((k.name, k.digest) for k in keys), inbound)
+    return StoredCredentials(tuple((k.name, k.digest, k.expires_at) for k in keys), inbound)
 
 
 def _thread(work: Callable[[], None]) -> None:

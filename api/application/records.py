@@ -130,10 +130,12 @@ def ticket_documents(app: Services, *, number: str, limit: int, offset: int) -> 
         return uow.records.documents_of(ticket.id, limit=limit, offset=offset)
 
 
-def list_rules(app: Services, *, kind: str | None, limit: int, offset: int) -> Page:
+def list_rules(app: Services, *, kind: str | None, limit: int, offset: int,
+               updated_since: Any = None) -> Page:
     """The automation rules in the order they run (detect, skip, account; each by position)."""
     with app.storage.reading() as uow:
-        return uow.records.rules_page(kind=kind, limit=limit, offset=offset)
+        return uow.records.rules_page(kind=kind, limit=limit, offset=offset,
+                                      updated_since=updated_since)
 
 
 def create_rule(app: Services, *, values: dict[str, Any]) -> Any:

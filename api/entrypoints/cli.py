@@ -4,7 +4,7 @@
     email-connector import FILE...     .eml files or mbox files into the connector
     email-connector queue              inbound messages by status, the outbox's backlog
     email-connector reprocess --status failed [--outcome OUTCOME]
-    email-connector api-key create NAME | rotate NAME | revoke NAME | list
+    email-connector api-key create NAME | rotate NAME [--grace SECONDS] | revoke NAME | list
     email-connector inbound-password set [--from-stdin]
 
 The same use cases as the REST API, on the same settings (CONNECTOR_*, .env).
@@ -40,10 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     keys = commands.add_parser("api-key", help="named REST API keys: create, rotate, revoke, list")
     key_commands = keys.add_subparsers(dest="action", required=True)
     for action, text in (("create", "a new key, printed once"),
-                         ("rotate", "a new key for this name; the old one stops working"),
-                         ("revoke", "the key stops working")):
+                         ("rotate", "a new key for this name; the old one works until --grace ends"),
+                         ("revoke", "the key (and a rotated one in its grace) stops working")):
         key_commands.add_parser(action, help=text).add_argument("name")
-    key_commands.add_parser("list", help="names, created, last used (never the keys)")
+    key_commands.choices["rotate"].add_argument(
+        "--grace", type=int, default=api_keys.GRACE_SECONDS, metavar="SECONDS",
+        help=f"how long the old key keeps working (default {api_keys.GRACE_SECONDS}: 24 hours; "
+        "0: refused at once)")
+    key_commands.add_parser("list", help="names, created, last used, expiry (never the keys)")
     password = commands.add_parser("inbound-password", help="the inbound HTTP Basic password")
     password_commands = password.add_subparsers(dest="action", required=True)
     setting = password_commands.add_parser("set", help="prompted for, or one line of stdin")
@@ -121,20 +125,28 @@ def api_key(process: Process, args: argparse.Namespace) -> int:
         api_keys.revoke_api_key(storage, args.name)
         print(f"revoked API key {args.name!r}: refused from now on (within a second)")
         return 0
-    make = api_keys.create_api_key if args.action == "create" else api_keys.rotate_api_key
-    key = make(storage, args.name)
+    if args.action == "create":
+        key = api_keys.create_api_key(storage, args.name)
+    else:
+        key = api_keys.rotate_api_key(storage, args.name, grace_seconds=args.grace)
     # The key alone on stdout (KEY=$(email-connector api-key create ci)); the advice on stderr.
     print(f"API key {args.name!r} (shown once, only its digest is stored):", file=sys.stderr)
+    if args.action == "rotate":
+        print("the old key is refused from now on (within a second)" if args.grace == 0 else
+              f"the old key keeps working for {args.grace} seconds", file=sys.stderr)
     print(key)
     return 0
 
 
 def _list_keys(process: Process) -> int:
     settings = process.settings
-    print(f"{'NAME':24} {'CREATED':20} LAST USED")
+    print(f"{'NAME':24} {'CREATED':20} {'LAST USED':20} EXPIRES (UTC)")
     for key in api_keys.list_api_keys(process.services.storage):
         used = key.last_used_at.strftime("%Y-%m-%d %H:%M") if key.last_used_at else "never"
-        print(f"{key.name:24} {key.created_at.strftime('%Y-%m-%d %H:%M'):20} {used}")
+        expires = "never" if key.expires_at is None else \
+            key.expires_at.strftime("%Y-%m-%d %H:%M:%S") + " (rotated, old key)"
+        print(f"{key.name:24} {key.created_at.strftime('%Y-%m-%d %H:%M'):20} {used:20} "
+              f"{expires}")
     if settings.api_keys is not None:
         count = len([k for k in settings.api_keys.get_secret_value().split(",") if k.strip()])
         print(f"(and {count} unnamed key(s) from CONNECTOR_API_KEYS)")

@@ -16,7 +16,8 @@ from fastapi_offline import FastAPIOffline
 
 from api.application.services import Services
 from api.http import console
-from api.http.errors import problem_responses, register_error_handlers
+from api.http.documentation import TAGS, add_examples, problem_responses
+from api.http.errors import register_error_handlers
 from api.http.routes import (
     accounts,
     automation,
@@ -45,7 +46,8 @@ def build_app(services: Services, *, providers: Sequence[Any], specs: Sequence[S
     # /docs and /redoc with Swagger UI's and ReDoc's files from the package: no CDN, so the
     # API docs render on a machine without internet too.
     app = FastAPIOffline(title="Email Connector", version="0.1.0", description=DESCRIPTION,
-                         lifespan=lifespan, generate_unique_id_function=_operation_id)
+                         lifespan=lifespan, generate_unique_id_function=_operation_id,
+                         openapi_tags=TAGS)
     app.state.services = services
     register_error_handlers(app, providers)
     app.include_router(provider_router(providers))
@@ -94,6 +96,7 @@ def _document_raw_ingest(app: FastAPI) -> None:
                 "HTTPBasic", {"type": "http", "scheme": "basic",
                               "description": "CONNECTOR_INBOUND_USERNAME / _PASSWORD"})
             problem_responses(document)
+            add_examples(document)
             summarize(document)
             app.openapi_schema = document
         return app.openapi_schema

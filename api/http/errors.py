@@ -59,8 +59,13 @@ PROBLEM = "application/problem+json"
 def code_for(error: errors.DomainError) -> str:
     for cls in type(error).__mro__:
         if cls in STATUS_FOR:
-            return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+            return error_code(cls)
     return "internal_error"
+
+
+def error_code(kind: type[errors.DomainError]) -> str:
+    """The `code` of an error of the table: its class's name in snake_case (not_found)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", kind.__name__).lower()
 
 
 def problem_body(status: int, detail: str, code: str | None = None,
@@ -87,19 +92,6 @@ def request_invalid(exc: RequestValidationError) -> JSONResponse:
     if len(issues) > 1:
         detail += f" (and {len(issues) - 1} more)"
     return problem(422, detail, "request_invalid", errors=issues)
-
-
-def problem_responses(document: dict[str, Any]) -> None:
-    """The OpenAPI document says so too: every error response is a Problem, nothing else."""
-    schema = {"$ref": "#/components/schemas/Problem"}
-    for operations in document.get("paths", {}).values():
-        for operation in operations.values():
-            for status, response in operation.get("responses", {}).items():
-                if status[0] in "45":
-                    response["content"] = {PROBLEM: {"schema": schema}}
-    components = document.get("components", {}).get("schemas", {})
-    for unused in ("HTTPValidationError", "ValidationError"):
-        components.pop(unused, None)
 
 
 def register_error_handlers(app: FastAPI, providers: Sequence[Any]) -> None:

@@ -87,3 +87,24 @@ def test_the_database_holds_no_key_only_its_digest(storage: SqlStorage) -> None:
     with storage.db.engine.connect() as connection:
         rows = connection.execute(text("SELECT * FROM credential")).all()
     assert len(rows) == 1 and key not in repr(rows) and key.encode() not in repr(rows).encode()
+
+
+def test_a_rotated_key_is_kept_beside_the_new_one_until_it_expires(storage: SqlStorage) -> None:
+    now = utcnow().replace(microsecond=0)
+    old = api_keys.create_api_key(storage, "ci")
+    new = api_keys.rotate_api_key(storage, "ci", grace_seconds=600, now=now)
+    with storage.reading() as uow:
+        keys = [(k.name, k.digest, k.expires_at) for k in uow.credentials.api_keys()]
+    assert keys == [("ci", digest(new), None), ("ci", digest(old), now + timedelta(minutes=10))]
+    with storage.writing() as uow:
+        uow.credentials.mark_used(["ci"], now + timedelta(minutes=1), retiring=True)
+    with storage.reading() as uow:
+        used = [k.last_used_at for k in uow.credentials.api_keys()]
+    assert used == [None, now + timedelta(minutes=1)]
+    for before, valid in ((timedelta(minutes=9), True), (timedelta(minutes=10), False)):
+        check = Credentials((), "inbound", None, storage, wall_clock=lambda b=before: now + b)
+        assert check.api_key_valid(old) is valid and check.api_key_valid(new)
+    with storage.writing() as uow:
+        assert uow.credentials.remove_api_key("ci") is True
+    with storage.reading() as uow:
+        assert uow.credentials.api_keys() == []

@@ -158,3 +158,34 @@ def test_the_outbox_has_due_mail_only_when_claim_due_would_take_or_settle_some(d
         later = replace(mail, message_id="<out-2@msp.example>")
         uow.outbox.add(QueuedMail(kind="acknowledgement", mail=later), utcnow() + timedelta(hours=1))
     assert not due()  # settled, and the new one is not due yet
+
+
+def test_contacts_and_employees_from_before_0009_were_last_changed_when_created(
+        database_url: str) -> None:
+    from alembic import command
+
+    from adapters.persistence.migrate import alembic_config
+
+    database = Database(database_url)
+    config = alembic_config(database.url)
+    created = "2026-01-02 03:04:05.000006"
+    try:
+        with database.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            if inspect(connection).has_table("alembic_version"):  # PostgreSQL's is migrated
+                command.downgrade(config, "0008")
+            else:
+                command.upgrade(config, "0008")
+            connection.execute(text("INSERT INTO account (id, name, created_at, updated_at) "
+                                    "VALUES (1, 'Acme', :t, :t)"), {"t": created})
+            connection.execute(text("INSERT INTO contact (account_id, name, created_at) "
+                                    "VALUES (1, 'Bob', :t)"), {"t": created})
+            connection.execute(text("INSERT INTO employee (name, email1, active, created_at) "
+                                    "VALUES ('Eve', 'eve@msp.example', true, :t)"), {"t": created})
+        upgrade(database)
+        with database.engine.connect() as connection:
+            for table in ("contact", "employee"):
+                row = connection.execute(text(f"SELECT created_at, updated_at FROM {table}")).one()
+                assert row[0] == row[1] and str(row[1]).startswith("2026-01-02 03:04:05")
+    finally:
+        database.dispose()

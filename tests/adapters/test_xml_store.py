@@ -4,6 +4,7 @@ behind, and the records around it are written."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -74,3 +75,21 @@ def test_an_updated_ticket_gets_a_document_saying_what_changed(db: Database) -> 
         ticket = session.get(Ticket, ticket_id)
     assert texts == ["Disk full", "Updated by an XML transaction: status = closed"]
     assert ticket is not None and (ticket.status, ticket.source) == ("closed", "xml")
+
+
+def test_a_contact_updated_by_an_xml_transaction_records_when(db: Database) -> None:
+    created = utcnow()
+    with db.writing() as session:
+        store = XmlStore(session, created, Origin())
+        account_id = store(RecordPlan("ACCOUNT", None, {"name": "Acme", "email": "bob@acme.example"},
+                                      first_contact="Bob"))
+    with db.reading() as session:
+        contact = session.execute(select(Contact)).scalars().one()
+    assert contact.updated_at == created
+    later = created + timedelta(minutes=5)
+    with db.writing() as session:
+        XmlStore(session, later, Origin())(RecordPlan("CONTACT", contact.id, {"name": "Robert"}))
+    with db.reading() as session:
+        changed = session.get(Contact, contact.id)
+    assert changed is not None and (changed.name, changed.account_id) == ("Robert", account_id)
+    assert (changed.created_at, changed.updated_at) == (created, later)

@@ -113,16 +113,23 @@ class TestRulesApi:
         assert [(r["kind"], r["position"]) for r in listed["items"]] == [
             ("detect", 7), ("detect", 8), ("skip", 1), ("account", 1)]
         assert set(listed["items"][0]) == {"id", "kind", "position", "enabled", "sender",
-                                           "subject_contains", "account_field", "location", "marker"}
+                                           "subject_contains", "account_field", "location", "marker",
+                                           "created_at", "updated_at"}
         assert [r["kind"] for r in api.get(RULES, params={"kind": "skip"})["items"]] == ["skip"]
 
     def test_a_rule_is_read_changed_and_deleted(self, api: Api) -> None:
         created = rule(api, kind="account", account_field="name")
         assert created == {"id": created["id"], "kind": "account", "position": 1, "enabled": True,
                            "sender": None, "subject_contains": None, "account_field": "name",
-                           "location": "anywhere", "marker": None}
+                           "location": "anywhere", "marker": None,
+                           "created_at": created["created_at"], "updated_at": created["created_at"]}
+        other = rule(api, kind="skip", subject_contains="newsletter")
         changed = api.patch(f"{RULES}/{created['id']}", {"location": "after", "marker": "Client:",
                                                           "position": 5})
+        assert changed["updated_at"] > changed["created_at"]
+        since = api.get(RULES, params={"updated_since": changed["updated_at"]})
+        assert [r["id"] for r in since["items"]] == [created["id"]] != [other["id"]]
+        assert api.get(RULES)["total"] == 2
         assert (changed["location"], changed["marker"], changed["position"]) == ("after", "Client:", 5)
         assert api.get(f"{RULES}/{created['id']}") == changed
         assert api.client.delete(f"{RULES}/{created['id']}", headers=api.headers).status_code == 204

@@ -57,3 +57,26 @@ def test_a_time_is_rfc_3339_with_its_offset_and_a_bad_one_or_sort_is_refused(api
                   "updated_since=0001-01-01T00:00:00%2B05:00"):
         response = api.client.get(f"/api/v1/tickets?{query}", headers=api.headers)
         assert response.status_code == 422 and response.json()["code"] == "request_invalid"
+
+
+def test_contacts_and_employees_take_the_same_parameters(api: Api) -> None:
+    account = api.account("Acme")["id"]
+    contacts = [api.post(f"/api/v1/accounts/{account}/contacts", {"name": n}) for n in ("A", "B")]
+    changed = api.patch(f"/api/v1/contacts/{contacts[0]['id']}", {"email": "a@acme.example"})
+    assert changed["updated_at"] > changed["created_at"] == contacts[0]["created_at"]
+    listed = f"/api/v1/accounts/{account}/contacts"
+    assert [c["name"] for c in api.get(listed)["items"]] == ["B", "A"]
+    assert [c["name"] for c in api.get(f"{listed}?sort=-updated_at")["items"]] == ["A", "B"]
+    since = quote(changed["updated_at"])
+    assert [c["name"] for c in api.get(f"{listed}?updated_since={since}")["items"]] == ["A"]
+
+    people = [api.post("/api/v1/employees", {"name": n, "email1": f"{n}@msp.example"})
+              for n in ("eve", "max")]
+    left = api.patch(f"/api/v1/employees/{people[0]['id']}", {"active": False})
+    assert [e["name"] for e in api.get("/api/v1/employees?sort=updated_at")["items"]] == \
+        ["max", "eve"]
+    since = quote(left["updated_at"])
+    found = api.get(f"/api/v1/employees?updated_since={since}")
+    assert (found["total"], found["items"][0]["active"]) == (1, False)
+    response = api.client.get("/api/v1/employees?sort=name", headers=api.headers)
+    assert response.status_code == 422

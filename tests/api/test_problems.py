@@ -63,13 +63,15 @@ def test_the_raw_ingest_path_refuses_with_a_problem(api: Api) -> None:
 def test_the_document_gives_every_error_response_the_one_problem_schema() -> None:
     document = json.loads(COMMITTED.read_text())
     seen = 0
+    own_bodies = {("/readyz", "503"), ("/api/v1/xml-transactions", "422")}  # not errors: answers
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             for status, response in operation["responses"].items():
-                if status[0] in "45":
+                if status[0] in "45" and (path, status) not in own_bodies:
                     seen += 1
-                    assert response["content"] == {"application/problem+json": {
-                        "schema": {"$ref": "#/components/schemas/Problem"}}}, (path, method, status)
+                    assert list(response["content"]) == ["application/problem+json"]
+                    assert response["content"]["application/problem+json"]["schema"] == {
+                        "$ref": "#/components/schemas/Problem"}, (path, method, status)
     assert seen > 50
     assert not {"HTTPValidationError", "ValidationError", "ErrorBody"} & set(
         document["components"]["schemas"])

@@ -64,7 +64,9 @@ def test_contacts_belong_to_an_existing_account(api: Api) -> None:
     assert response.status_code == 404
     acme = api.account("Acme")
     contact = api.post(f"/api/v1/accounts/{acme['id']}/contacts", {"name": "Ann", "email": "ann@acme.example"})
-    assert contact == {"id": contact["id"], "account_id": acme["id"], "name": "Ann", "email": "ann@acme.example"}
+    assert contact == {"id": contact["id"], "account_id": acme["id"], "name": "Ann",
+                       "email": "ann@acme.example", "created_at": contact["created_at"],
+                       "updated_at": contact["created_at"]}
     patched = api.patch(f"/api/v1/contacts/{contact['id']}", {"email": "ann2@acme.example"})
     assert patched["email"] == "ann2@acme.example"
     assert api.get(f"/api/v1/accounts/{acme['id']}/contacts")["total"] == 1
@@ -123,3 +125,16 @@ def test_the_processing_log_filters_by_status_and_outcome(api: Api) -> None:
     assert api.get("/api/v1/inbound-messages", params={"status": "queued"})["total"] == 0
     assert api.client.get("/api/v1/inbound-messages", params={"outcome": "nonsense"},
                           headers=api.headers).status_code == 422
+
+
+def test_a_body_value_must_have_its_documented_json_type(api: Api) -> None:
+    """0 is no `false` and "2" no 2: what the schema does not allow is refused, not guessed."""
+    account = api.account("Acme")["id"]
+    for path, body in (("/api/v1/employees", {"name": "Tina", "email1": "t@msp.example",
+                                              "active": 0}),
+                       ("/api/v1/tickets", {"account_id": account, "subject": "x", "priority": "2"}),
+                       ("/api/v1/tickets", {"account_id": str(account), "subject": "x"})):
+        response = api.client.post(path, json=body, headers=api.headers)
+        assert (response.status_code, response.json()["code"]) == (422, "request_invalid"), body
+    assert api.get("/api/v1/employees")["total"] == 0 and api.get("/api/v1/tickets")["total"] == 0
+    assert api.post("/api/v1/tickets", {"account_id": account, "subject": "x", "priority": 2})

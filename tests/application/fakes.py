@@ -42,6 +42,7 @@ class State:
     settings: dict[str, Any] = field(default_factory=dict)
     mailboxes: dict[str, Any] = field(default_factory=dict)  # key -> MailboxPosition
     api_keys: dict[str, StoredApiKey] = field(default_factory=dict)
+    retiring_api_keys: dict[str, StoredApiKey] = field(default_factory=dict)
     inbound_password: bytes | None = None
     directory: FakeRecordDirectory = field(default_factory=FakeRecordDirectory)
     commits: int = 0
@@ -239,18 +240,22 @@ class FakeCredentialStore:
         self.s = state
 
     def api_keys(self) -> list[StoredApiKey]:
-        return sorted(self.s.api_keys.values(), key=lambda k: k.name)
+        keys = [*self.s.api_keys.values(), *self.s.retiring_api_keys.values()]
+        return sorted(keys, key=lambda k: (k.name, k.expires_at is not None))
 
     def save_api_key(self, key: StoredApiKey) -> None:
-        self.s.api_keys[key.name] = key
+        slot = self.s.api_keys if key.expires_at is None else self.s.retiring_api_keys
+        slot[key.name] = key
 
     def remove_api_key(self, name: str) -> bool:
-        return self.s.api_keys.pop(name, None) is not None
+        retired = self.s.retiring_api_keys.pop(name, None) is not None
+        return (self.s.api_keys.pop(name, None) is not None) or retired
 
-    def mark_used(self, names: Any, now: datetime) -> None:
+    def mark_used(self, names: Any, now: datetime, *, retiring: bool = False) -> None:
+        slot = self.s.retiring_api_keys if retiring else self.s.api_keys
         for name in names:
-            if name in self.s.api_keys:
-                self.s.api_keys[name] = replace(self.s.api_keys[name], last_used_at=now)
+            if name in slot:
+                slot[name] = replace(slot[name], last_used_at=now)
 
     def inbound_password_digest(self) -> bytes | None:
         return self.s.inbound_password

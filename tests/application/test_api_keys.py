@@ -3,6 +3,7 @@ the in-memory storage fake; the cache's clock is a fake too (no sleeping, no tim
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,18 +16,23 @@ from tests.application.fakes import FakeStorage
 
 
 class Clock:
+    """The cache's monotonic seconds, and the wall clock they stand for (grace periods)."""
+
     def __init__(self) -> None:
         self.now = 1000.0
 
     def __call__(self) -> float:
         return self.now
 
+    def wall(self) -> datetime:
+        return datetime(2026, 12, 2, tzinfo=UTC) + timedelta(seconds=self.now)
+
 
 def credentials(storage: FakeStorage, clock: Clock, *, env_keys: tuple[str, ...] = ("env-key",),
                 inbound_from_environment: bool = False) -> Credentials:
     return Credentials(tuple(digest(k) for k in env_keys), "inbound", digest("generated-password"),
                        storage, inbound_from_environment=inbound_from_environment, clock=clock,
-                       in_background=lambda work: work())
+                       in_background=lambda work: work(), wall_clock=clock.wall)
 
 
 @pytest.fixture
@@ -82,15 +88,76 @@ def test_a_key_created_elsewhere_is_accepted_without_a_restart(storage: FakeStor
     assert check.api_key_valid(key)
 
 
-def test_rotating_replaces_the_key_of_that_name(storage: FakeStorage) -> None:
+def test_rotating_without_grace_replaces_the_key_of_that_name(storage: FakeStorage) -> None:
     clock = Clock()
     check = credentials(storage, clock)
     old = api_keys.create_api_key(storage, "ci")
-    new = api_keys.rotate_api_key(storage, "ci")
+    new = api_keys.rotate_api_key(storage, "ci", grace_seconds=0, now=clock.wall())
     clock.now += 1.0
     assert check.api_key_valid(new) and not check.api_key_valid(old)
+    assert [k.name for k in api_keys.list_api_keys(storage, now=clock.wall())] == ["ci"]
     with pytest.raises(NotFound):
         api_keys.rotate_api_key(storage, "nobody")
+
+
+def test_a_rotated_key_keeps_working_until_its_grace_period_ends(storage: FakeStorage) -> None:
+    clock = Clock()
+    check = credentials(storage, clock)
+    old = api_keys.create_api_key(storage, "ci")
+    rotated_at = clock.wall()
+    new = api_keys.rotate_api_key(storage, "ci", grace_seconds=3600, now=rotated_at)
+    clock.now += 1.0
+    assert check.api_key_valid(new) and check.api_key_valid(old)
+    listed = api_keys.list_api_keys(storage, now=clock.wall())
+    assert [(k.name, k.expires_at) for k in listed] == [
+        ("ci", None), ("ci", rotated_at + timedelta(hours=1))]
+    clock.now += 3598.0  # one second before the end
+    assert check.api_key_valid(old)
+    clock.now += 1.0  # the end: refused from then on, the new key unaffected
+    assert not check.api_key_valid(old) and check.api_key_valid(new)
+    assert [k.expires_at for k in api_keys.list_api_keys(storage, now=clock.wall())] == [None]
+
+
+def test_the_default_grace_is_a_day_and_a_second_rotation_ends_the_first_ones(
+        storage: FakeStorage) -> None:
+    clock = Clock()
+    check = credentials(storage, clock)
+    first = api_keys.create_api_key(storage, "ci")
+    second = api_keys.rotate_api_key(storage, "ci", now=clock.wall())
+    assert storage.state.retiring_api_keys["ci"].expires_at == clock.wall() + timedelta(days=1)
+    third = api_keys.rotate_api_key(storage, "ci", now=clock.wall())
+    clock.now += 1.0
+    assert not check.api_key_valid(first)
+    assert check.api_key_valid(second) and check.api_key_valid(third)
+
+
+def test_revoking_ends_the_grace_of_a_rotated_key_too_and_grace_is_bounded(
+        storage: FakeStorage) -> None:
+    clock = Clock()
+    check = credentials(storage, clock)
+    old = api_keys.create_api_key(storage, "ci")
+    new = api_keys.rotate_api_key(storage, "ci", now=clock.wall())
+    with pytest.raises(InvalidInput):
+        api_keys.rotate_api_key(storage, "ci", grace_seconds=-1)
+    with pytest.raises(InvalidInput):
+        api_keys.rotate_api_key(storage, "ci", grace_seconds=api_keys.MAX_GRACE_SECONDS + 1)
+    api_keys.revoke_api_key(storage, "ci")
+    clock.now += 1.0
+    assert not check.api_key_valid(old) and not check.api_key_valid(new)
+    assert api_keys.list_api_keys(storage) == []
+
+
+def test_a_retiring_keys_use_is_recorded_on_it_not_on_the_new_key(storage: FakeStorage) -> None:
+    clock = Clock()
+    check = credentials(storage, clock)
+    old = api_keys.create_api_key(storage, "ci")
+    api_keys.rotate_api_key(storage, "ci", now=clock.wall())
+    clock.now += 1.0
+    assert check.api_key_valid(old)
+    clock.now += 61.0
+    check.api_key_valid("anything")
+    assert storage.state.retiring_api_keys["ci"].last_used_at is not None
+    assert storage.state.api_keys["ci"].last_used_at is None
 
 
 def test_a_keys_last_use_is_recorded_about_once_a_minute(storage: FakeStorage) -> None:

@@ -65,7 +65,7 @@ def test_a_created_key_works_until_it_is_rotated_or_revoked(running: tuple[dict[
     assert "billing-sync" in listed.stdout and key not in listed.stdout + listed.stderr
     assert "1 unnamed key(s) from CONNECTOR_API_KEYS" in listed.stdout
 
-    rotated = cli(env, "api-key", "rotate", "billing-sync").stdout.strip()
+    rotated = cli(env, "api-key", "rotate", "billing-sync", "--grace", "0").stdout.strip()
     wait_until(lambda: bearer(port, key) == 401)
     assert rotated != key and bearer(port, rotated) == 200
 
@@ -74,6 +74,23 @@ def test_a_created_key_works_until_it_is_rotated_or_revoked(running: tuple[dict[
     assert bearer(port, API_KEY) == 200  # the environment's key never stopped working
     again = cli(env, "api-key", "revoke", "billing-sync")
     assert again.returncode == 1 and "no API key named 'billing-sync'" in again.stderr
+
+
+def test_a_key_rotated_with_a_grace_period_works_beside_the_new_one_until_then(
+        running: tuple[dict[str, str], int]) -> None:
+    env, port = running
+    old = cli(env, "api-key", "create", "crm").stdout.strip()
+    rotation = cli(env, "api-key", "rotate", "crm")  # the default grace: a day
+    assert rotation.returncode == 0 and "keeps working for 86400 seconds" in rotation.stderr
+    new = rotation.stdout.strip()
+    wait_until(lambda: bearer(port, new) == 200)
+    assert bearer(port, old) == 200
+    listed = cli(env, "api-key", "list").stdout.splitlines()
+    rows = [line for line in listed if line.startswith("crm ")]
+    assert len(rows) == 2 and rows[0].endswith("never") and "(rotated, old key)" in rows[1]
+    cli(env, "api-key", "rotate", "crm", "--grace", "0")  # the one before ends now too
+    wait_until(lambda: bearer(port, new) == 401)
+    assert bearer(port, old) == 401
 
 
 def test_a_second_key_of_the_same_name_is_refused(running: tuple[dict[str, str], int]) -> None:

@@ -32,17 +32,20 @@ from api.http.schemas import (
     Page,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"], dependencies=AUTH, responses=errors())
+# Each route names its one tag (a router-wide tag would list the employees under accounts too).
+router = APIRouter(prefix="/api/v1", dependencies=AUTH, responses=errors())
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-@router.post("/accounts", status_code=201, response_model=AccountPublic, responses=body_errors(422))
+@router.post("/accounts", status_code=201, response_model=AccountPublic, responses=body_errors(422),
+             tags=["accounts"])
 def create_account(body: AccountCreate, app: ServicesDep) -> Any:
     """Create an account. Its email fields may hold an address or a bare domain (acme.com)."""
     return records.create_record(app, kind="account", values=body.model_dump())
 
 
-@router.get("/accounts", response_model=Page[AccountPublic], responses=errors(422))
+@router.get("/accounts", response_model=Page[AccountPublic], responses=errors(422),
+            tags=["accounts"])
 def list_accounts(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
                   email: Annotated[str | None, Query(max_length=320, pattern=NO_NUL)] = None,
                   updated_since: UpdatedSince = None, sort: Sort = "-id") -> dict[str, object]:
@@ -53,21 +56,23 @@ def list_accounts(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
     return {"items": items, "total": total}
 
 
-@router.get("/accounts/{account_id}", response_model=AccountPublic, responses=errors(404))
+@router.get("/accounts/{account_id}", response_model=AccountPublic, responses=errors(404),
+            tags=["accounts"])
 def get_account(account_id: Id, app: ServicesDep) -> Any:
     """Read one account."""
     return records.get_record(app, kind="account", record_id=account_id)
 
 
 @router.patch("/accounts/{account_id}", response_model=AccountPublic,
-              responses=body_errors(404, 422))
+              responses=body_errors(404, 422), tags=["accounts"])
 def update_account(account_id: Id, body: AccountUpdate, app: ServicesDep) -> Any:
     """Change an account's fields."""
     return records.update_record(app, kind="account", record_id=account_id,
                                  changes=body.model_dump(exclude_unset=True))
 
 
-@router.delete("/accounts/{account_id}", status_code=204, responses=errors(404, 409))
+@router.delete("/accounts/{account_id}", status_code=204, responses=errors(404, 409),
+               tags=["accounts"])
 def delete_account(account_id: Id, app: ServicesDep) -> Response:
     """Delete an account and its contacts (refused while it has tickets)."""
     records.delete_record(app, kind="account", record_id=account_id)
@@ -75,7 +80,7 @@ def delete_account(account_id: Id, app: ServicesDep) -> Response:
 
 
 @router.post("/accounts/{account_id}/contacts", status_code=201, response_model=ContactPublic,
-             responses=body_errors(404, 422))
+             responses=body_errors(404, 422), tags=["accounts"])
 def create_contact(account_id: Id, body: ContactCreate, app: ServicesDep) -> Any:
     """Add a contact (a secondary address, or a bare domain) to an account."""
     return records.create_record(app, kind="contact", values=body.model_dump(),
@@ -83,30 +88,32 @@ def create_contact(account_id: Id, body: ContactCreate, app: ServicesDep) -> Any
 
 
 @router.get("/accounts/{account_id}/contacts", response_model=Page[ContactPublic],
-            responses=errors(404))
-def list_contacts(account_id: Id, app: ServicesDep, limit: Limit = 100,
-                  offset: Offset = 0) -> dict[str, object]:
-    """List an account's contacts, newest first."""
+            responses=errors(404, 422), tags=["accounts"])
+def list_contacts(account_id: Id, app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
+                  updated_since: UpdatedSince = None, sort: Sort = "-id") -> dict[str, object]:
+    """List an account's contacts, newest first (or in the `sort` order)."""
     items, total = records.list_records(app, kind="contact", limit=limit, offset=offset,
-                                        parent=("account", account_id))
+                                        parent=("account", account_id),
+                                        updated_since=updated_since, sort=sort)
     return {"items": items, "total": total}
 
 
-@router.get("/contacts/{contact_id}", response_model=ContactPublic, responses=errors(404))
+@router.get("/contacts/{contact_id}", response_model=ContactPublic, responses=errors(404),
+            tags=["accounts"])
 def get_contact(contact_id: Id, app: ServicesDep) -> Any:
     """Read one contact."""
     return records.get_record(app, kind="contact", record_id=contact_id)
 
 
 @router.patch("/contacts/{contact_id}", response_model=ContactPublic,
-              responses=body_errors(404, 422))
+              responses=body_errors(404, 422), tags=["accounts"])
 def update_contact(contact_id: Id, body: ContactUpdate, app: ServicesDep) -> Any:
     """Change a contact."""
     return records.update_record(app, kind="contact", record_id=contact_id,
                                  changes=body.model_dump(exclude_unset=True))
 
 
-@router.delete("/contacts/{contact_id}", status_code=204, responses=errors(404))
+@router.delete("/contacts/{contact_id}", status_code=204, responses=errors(404), tags=["accounts"])
 def delete_contact(contact_id: Id, app: ServicesDep) -> Response:
     """Delete a contact."""
     records.delete_record(app, kind="contact", record_id=contact_id)
@@ -120,10 +127,13 @@ def create_employee(body: EmployeeCreate, app: ServicesDep) -> Any:
     return records.create_record(app, kind="employee", values=body.model_dump())
 
 
-@router.get("/employees", response_model=Page[EmployeePublic], tags=["employees"])
-def list_employees(app: ServicesDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, object]:
-    """List employees, newest first."""
-    items, total = records.list_records(app, kind="employee", limit=limit, offset=offset)
+@router.get("/employees", response_model=Page[EmployeePublic], responses=errors(422),
+            tags=["employees"])
+def list_employees(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
+                   updated_since: UpdatedSince = None, sort: Sort = "-id") -> dict[str, object]:
+    """List employees, newest first (or in the `sort` order)."""
+    items, total = records.list_records(app, kind="employee", limit=limit, offset=offset,
+                                        updated_since=updated_since, sort=sort)
     return {"items": items, "total": total}
 
 

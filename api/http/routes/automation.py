@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Response
 
 from api.application import records
 from api.http.deps import ServicesDep
-from api.http.routes.common import AUTH, Limit, Offset, body_errors, errors
+from api.http.routes.common import AUTH, Limit, Offset, UpdatedSince, body_errors, errors
 from api.http.schemas import (
     MAX_ID,
     AutomationRuleCreate,
@@ -25,9 +25,12 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 @router.get("", response_model=Page[AutomationRulePublic], responses=errors(422))
 def list_rules(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
-               kind: RuleKind | None = None) -> dict[str, object]:
-    """The rules in the order they run (detect, skip, account; each by position), not newest first."""
-    items, total = records.list_rules(app, kind=kind, limit=limit, offset=offset)
+               kind: RuleKind | None = None, updated_since: UpdatedSince = None
+               ) -> dict[str, object]:
+    """The rules in the order they run (detect, skip, account; each by position), not newest
+    first; there is no other order, as that is the one that matters."""
+    items, total = records.list_rules(app, kind=kind, limit=limit, offset=offset,
+                                      updated_since=updated_since)
     return {"items": items, "total": total}
 
 

@@ -32,14 +32,22 @@ def _models(specs: Sequence[SettingSpec]) -> tuple[type[BaseModel], type[BaseMod
         description="the write-only settings, and whether each has a value"))
     shown["queued_messages"] = (int, ...)
     shown["outbox_backlog"] = (int, ...)
-    public = create_model("ConnectorPublic", **shown)
+    # The examples: the defaults of the registry, so they show every setting as it comes.
+    seen = {s.name: s.default for s in runtime if not s.secret}
+    seen.update(from_address=seen.get("public_address"), queued_messages=0, outbox_backlog=0,
+                secrets_set={s.name: False for s in runtime if s.secret})
+    public = create_model("ConnectorPublic", __config__=ConfigDict(
+        json_schema_extra={"examples": [seen]}), **shown)
     changes: dict[str, Any] = {}
     for s in runtime:
         limits: dict[str, Any] = {k: v for k, v in (("ge", s.minimum), ("le", s.maximum))
                                   if v is not None}
         annotation = SecretStr | None if s.secret else s.annotation | None
         changes[s.name] = (annotation, Field(default=None, description=s.doc, **limits))
-    update = create_model("ConnectorUpdate", __config__=ConfigDict(extra="forbid"), **changes)
+    change: dict[str, Any] = {k: v for k, v in (("status", "off"), ("smtp_host", "smtp.msp.example"),
+                                ("smtp_port", 587)) if k in changes}
+    update = create_model("ConnectorUpdate", __config__=ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [change]}), **changes)
     return public, update
 
 

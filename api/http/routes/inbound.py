@@ -14,11 +14,13 @@ import binascii
 import json
 import logging
 from collections.abc import AsyncIterator
+from http import HTTPStatus
 from typing import Any
 
 from api.application.observability import refused
 from api.application.services import Services
 from api.http.body import read_limited
+from api.http.documentation import EXAMPLE_MESSAGE, problem_examples
 from api.http.errors import PROBLEM, code_for, problem_body, status_for
 from domain.addresses import envelope_recipients, envelope_sender
 from domain.errors import DomainError, MalformedPayload, Unauthorized, UnsupportedMediaType
@@ -41,18 +43,17 @@ OPENAPI: dict[str, Any] = {"post": {
          "schema": {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "X-Envelope-To"}},
     ],
     "requestBody": {"required": True, "content": {
-        "message/rfc822": {"schema": {"type": "string", "format": "binary"}}}},
+        media: {"schema": {"type": "string", "format": "binary"}, "example": EXAMPLE_MESSAGE}
+        for media in _RAW_TYPES}},
     "responses": {
         "200": {"description": "Successful Response", "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/IngestResponse"}}}},
-        **{str(code): {"description": description, "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
-           for code, description in ((400, "Bad Request"), (401, "Unauthorized"),
-                                     (413, "Request Entity Too Large"),
-                                     (415, "Unsupported Media Type"),
-                                     (503, "Service Unavailable"))},
-        "422": {"description": "Validation Error", "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}},
+        **{str(code): {"description": HTTPStatus(code).phrase, "content": {PROBLEM: {
+            "schema": {"$ref": "#/components/schemas/Problem"},
+            "examples": problem_examples(code, details={
+                Unauthorized: "valid inbound credentials are required (HTTP Basic)",
+                MalformedPayload: "the message is empty"})}}}
+           for code in (400, 401, 413, 415, 503)},
     },
 }}
 

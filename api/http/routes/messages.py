@@ -11,6 +11,7 @@ from pydantic import BeforeValidator
 
 from api.application import processing_log
 from api.http.deps import ServicesDep
+from api.http.documentation import EXAMPLE_MESSAGE
 from api.http.routes.common import AUTH, Limit, Offset, errors
 from api.http.schemas import MAX_ID, InboundMessagePublic, OutboundMessagePublic, Page
 from domain.errors import InvalidInput
@@ -98,8 +99,9 @@ def get_inbound(message_id: Id, app: ServicesDep) -> InboundMessagePublic:
     return inbound_public(processing_log.get_inbound(app, inbound_id=message_id))
 
 
-@router.get("/inbound-messages/{message_id}/raw", responses={
-    **errors(404), 200: {"content": {"message/rfc822": {}}, "description": "The stored bytes"}})
+@router.get("/inbound-messages/{message_id}/raw", response_class=Response, responses={
+    **errors(404), 200: {"content": {"message/rfc822": {"example": EXAMPLE_MESSAGE}},
+                         "description": "The stored bytes"}})
 def get_inbound_raw(message_id: Id, app: ServicesDep) -> Response:
     """The message exactly as it was received."""
     raw = processing_log.raw_message(app, inbound_id=message_id)

@@ -19,13 +19,28 @@ from api.http.routes.common import errors
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+READY = {"status": "ready", "checks": {"database": "ok", "outbox": "ok"}}
+NOT_READY = {"status": "not ready", "checks": {
+    "database": "unavailable: database unavailable: connection refused"}}
+METRICS = """# HELP connector_messages_received_total Inbound deliveries accepted
+# TYPE connector_messages_received_total counter
+connector_messages_received_total{source="postmark"} 1532.0
+# HELP connector_queue_depth Inbound messages waiting
+# TYPE connector_queue_depth gauge
+connector_queue_depth 0.0
+"""
+
+
+@router.get("/healthz", responses={200: {"content": {"application/json": {
+    "example": {"status": "ok"}}}}})
 def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "Not ready"}})
+@router.get("/readyz", response_class=JSONResponse, responses={
+    200: {"content": {"application/json": {"example": READY}}},
+    503: {"description": "Not ready", "content": {"application/json": {"example": NOT_READY}}}})
 def readyz(app: ServicesDep) -> Response:
     """Ready to take mail: the database answers; the outbox is not stuck."""
     checks = connector.readiness(app)
@@ -35,7 +50,7 @@ def readyz(app: ServicesDep) -> Response:
 
 
 @router.get("/metrics", dependencies=[Depends(require_metrics_reader)], response_class=Response,
-            responses={**errors(), 200: {"content": {"text/plain": {}},
+            responses={**errors(), 200: {"content": {"text/plain": {"example": METRICS}},
                                          "description": "Prometheus text format"}})
 def metrics(app: ServicesDep) -> Response:
     """Prometheus metrics: received, processed by outcome, failures, queue, outbox, latency,

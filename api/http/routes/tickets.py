@@ -99,9 +99,10 @@ def list_documents(number: Number, app: ServicesDep, limit: Limit = 100,
     return {"items": items, "total": total}
 
 
-@router.get("/attachments/{attachment_id}", responses={
+@router.get("/attachments/{attachment_id}", response_class=Response, responses={
     **errors(404), 200: {"description": "The bytes, with the attachment's own content type",
-                         "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}})
+                         "content": {"*/*": {"schema": {"type": "string", "format": "binary"},
+                                             "example": "%PDF-1.7 (the file's bytes)"}}}})
 def get_attachment(attachment_id: Annotated[int, Path(ge=1, le=MAX_ID)],
                    app: ServicesDep) -> Response:
     """An attachment's bytes, with its content type, as a download."""

@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.http.schemas.common import (
+    WHEN,
     _Patch,
     _Strict,
+    example,
 )
+
+RULE = {"kind": "detect", "position": 10, "enabled": True, "sender": "alerts@rmm.example",
+        "subject_contains": None, "account_field": None, "location": "anywhere", "marker": None}
 
 # --- automated-email rules (SPEC §3) -----------------------------------------------------------
 
@@ -30,6 +35,7 @@ class AutomationRuleCreate(_Strict):
     account_field: RuleAccountField | None = None
     location: RuleLocation = "anywhere"
     marker: str | None = Field(default=None, min_length=1, max_length=250)
+    model_config = example({"kind": "detect", "sender": "alerts@rmm.example"})
 
 
 class AutomationRuleUpdate(_Patch):
@@ -42,10 +48,12 @@ class AutomationRuleUpdate(_Patch):
     account_field: RuleAccountField | None = None
     location: RuleLocation | None = None
     marker: str | None = Field(default=None, min_length=1, max_length=250)
+    model_config = example({"enabled": False})
 
 
 class AutomationRulePublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = example({"id": 5, **RULE, "created_at": WHEN, "updated_at": WHEN},
+                           from_attributes=True)
     id: int
     kind: str
     position: int
@@ -55,12 +63,20 @@ class AutomationRulePublic(BaseModel):
     account_field: str | None
     location: str
     marker: str | None
+    created_at: datetime
+    updated_at: datetime
 
 
 # --- records written by XML transactions ------------------------------------------------------
 
 class AssetPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = example({
+        "id": 31, "account_id": 7, "contact_id": 12, "name": "Printer floor 2", "code": "PRN-02",
+        "asset_type": "printer", "status": "active", "serial_no": "XK-99812",
+        "manufacturer": "Brother", "model": "HL-L8360", "location": "Floor 2",
+        "description": None, "notes": None, "purchase_date": "2024-03-01",
+        "warranty_expires": "2027-03-01", "created_at": WHEN, "updated_at": WHEN},
+        from_attributes=True)
     id: int
     account_id: int
     contact_id: int | None
@@ -81,7 +97,11 @@ class AssetPublic(BaseModel):
 
 
 class ChargePublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = example({
+        "id": 88, "account_id": 7, "ticket_id": 123, "employee_id": 3, "item": "Labor",
+        "charge_date": "2026-12-02", "description": "Replaced the fuser", "quantity": "1.5",
+        "price": "95.00", "billable": True, "stage": "draft", "created_at": WHEN,
+        "updated_at": WHEN}, from_attributes=True)
     id: int
     account_id: int
     ticket_id: int | None
@@ -98,7 +118,10 @@ class ChargePublic(BaseModel):
 
 
 class HistoryNotePublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = example({
+        "id": 64, "account_id": 7, "ticket_id": 123, "contact_id": 12, "employee_id": 3,
+        "kind": "call", "note_date": WHEN, "description": "Called Bob: printer works again",
+        "created_at": WHEN, "updated_at": WHEN}, from_attributes=True)
     id: int
     account_id: int
     ticket_id: int | None

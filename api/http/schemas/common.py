@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Generic, Literal, Self, TypeVar
+from typing import Any, ClassVar, Generic, Literal, Self, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
@@ -14,6 +14,13 @@ __all__ = ["MAX_ID", "TicketStatus"]  # used by the schemas and the routes' para
 # The domain's statuses, as the literal strings the API documents.
 TicketStatus = Literal[tuple(s.value for s in _TicketStatus)]  # type: ignore[valid-type]
 T = TypeVar("T")
+WHEN = "2026-12-02T09:30:00Z"  # the examples' moment
+
+
+def example(value: dict[str, Any], **config: Any) -> ConfigDict:
+    """A model's config with its example (OpenAPI: the schema's `examples`, which
+    api/http/documentation.py also shows on each operation that takes or answers it)."""
+    return ConfigDict(json_schema_extra={"examples": [value]}, **config)  # type: ignore[typeddict-item]
 
 
 class ValidationIssue(BaseModel):
@@ -36,11 +43,23 @@ class Problem(BaseModel):
     code: str  # the error's kind: not_found, conflict, invalid_input, request_invalid, ...
     errors: list[ValidationIssue] | None = None  # request_invalid only: each invalid field
 
+    model_config = example({"type": "about:blank", "title": "Not Found", "status": 404,
+                            "detail": "ticket 0000123 not found", "code": "not_found"})
+
 
 ErrorBody = ValidationErrorBody = Problem  # the names the routes' `responses` use
 
 
+def _page_example(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """A page's example: one item, its model's example (Page[T] itself has none)."""
+    (item,) = get_args(cls.model_fields["items"].annotation) or (None,)
+    extra = getattr(item, "model_config", {}).get("json_schema_extra")
+    if isinstance(extra, dict) and extra.get("examples"):
+        schema["examples"] = [{"items": [extra["examples"][0]], "total": 1}]
+
+
 class Page(BaseModel, Generic[T]):
+    model_config = ConfigDict(json_schema_extra=_page_example)
     items: list[T]
     total: int
 
@@ -71,7 +90,9 @@ def _required_address(value: str) -> str:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # strict: a JSON value of the documented type only (0 is no `false`, "2" no 2), as the
+    # schema says; schemathesis sends the others and expects a 422.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
     @field_validator("*")
     @classmethod

@@ -5,18 +5,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from api.http.schemas.common import (
+    WHEN,
     _address,
     _Patch,
     _required_address,
     _Strict,
+    example,
 )
 
 # --- processing log -------------------------------------------------------------------------------
 
 class InboundMessagePublic(BaseModel):
+    model_config = example({
+        "id": 4711, "source": "postmark", "received_at": WHEN,
+        "message_id": "<printer-2@acme.example>", "from_address": "bob@acme.example",
+        "to": ["support@msp.example"], "subject": "Printer on floor 2 is offline",
+        "status": "processed", "outcome": "ticket_created",
+        "reason": "new ticket for account 7 (Acme Corp): the sender's domain acme.example",
+        "ticket_number": "0000123", "attempts": 1, "error": None,
+        "envelope_from": "bob@acme.example", "envelope_to": ["support@msp.example"],
+        "size": 48940, "spam_score": 0.1, "spam_verdict": "not_spam", "duplicate_of": None,
+        "processed_at": "2026-12-02T09:30:01Z"})
     id: int
     source: str
     received_at: datetime
@@ -40,6 +52,13 @@ class InboundMessagePublic(BaseModel):
 
 
 class OutboundMessagePublic(BaseModel):
+    model_config = example({
+        "id": 902, "kind": "acknowledgement", "to": ["bob@acme.example"],
+        "subject": "[Ticket #0000123] Printer on floor 2 is offline", "status": "sent",
+        "attempts": 1, "last_error": None, "inbound_message_id": 4711,
+        "ticket_number": "0000123", "message_id": "<ack-902@msp.example>",
+        "created_at": "2026-12-02T09:30:01Z", "sent_at": "2026-12-02T09:30:02Z",
+        "bounced_at": None})
     id: int
     kind: str
     to: list[str]
@@ -56,6 +75,9 @@ class OutboundMessagePublic(BaseModel):
 
 
 class IngestResponse(BaseModel):
+    """Stored durably (queued), or recognised as a delivery already stored (duplicate)."""
+
+    model_config = example({"id": 4711, "status": "queued", "duplicate_of": None})
     id: int
     status: Literal["queued", "duplicate"]
     duplicate_of: int | None = None
@@ -95,6 +117,8 @@ class ConnectorUpdate(_Patch):
 
 
 class CheckResult(BaseModel):
+    model_config = example({"ok": True, "detail": "connected to smtp.msp.example:587 (STARTTLS), "
+                                                  "authenticated"})
     ok: bool
     detail: str
 
@@ -103,13 +127,18 @@ class TestEmailRequest(_Strict):
     to: str = Field(max_length=320)
     from_: str | None = Field(default=None, alias="from", max_length=320)
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = example({"to": "tina@msp.example", "from": "support@msp.example"},
+                           extra="forbid", populate_by_name=True)
     _check_to = field_validator("to")(_required_address)
     _check_from = field_validator("from_")(_address)
 
 
 class AcknowledgementPreviewRequest(_Strict):
     """A sample sender, and optionally templates to try before saving them."""
+
+    model_config = example({"sender_name": "Bob Jones", "sender_address": "bob@acme.example",
+                            "subject": "Printer on floor 2 is offline", "ticket_number": 123,
+                            "subject_template": "[Ticket #{ticket}] {subject}"})
 
     sender_name: str = Field(default="Bob Jones", max_length=500)
     sender_address: str = Field(default="bob@customer.example", max_length=320)
@@ -121,6 +150,11 @@ class AcknowledgementPreviewRequest(_Strict):
 
 
 class AcknowledgementPreviewPublic(BaseModel):
+    model_config = example({
+        "from_name": "MSP Support", "from_address": "support@msp.example",
+        "to": "Bob Jones <bob@acme.example>", "reply_to": None,
+        "subject": "[Ticket #0000123] Printer on floor 2 is offline",
+        "text": "Dear Bob Jones,\n\nthank you: your request is ticket 0000123.\n", "html": None})
     from_name: str
     from_address: str
     to: str
