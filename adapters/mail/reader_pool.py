@@ -8,8 +8,13 @@ hands the reader the next batch, applies the previous one meanwhile, then collec
 
 A plain pipe to one long-lived child, driven from the worker thread itself (a
 multiprocessing.Pool adds three helper threads to the web process, whose GIL hand-offs cost
-more CPU than the pickling they do). One batch at a time is in the child, sent as one message
-and answered message by message, so neither side can block the other on a full pipe.
+more CPU than the pickling they do). One batch at a time is in the child, read whole by it
+before it answers message by message, so neither side can block the other on a full pipe.
+
+The large bytes cross the pipe as themselves, not pickled: each raw message goes with
+send_bytes after the batch's small header, and an attachment over _OUT_OF_BAND comes back the
+same way after its ReadMessage (pickling a 30 MB message made a second 30 MB copy on each
+side: bench/memory.py).
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from multiprocessing.connection import Connection
+from dataclasses import replace
 from typing import Any
 
 from adapters.mail.reading import XmlParse, read_or_error
 from domain.messages import ReadJob, ReadMessage
 
 log = logging.getLogger(__name__)
+_OUT_OF_BAND = 64 * 1024
 
 
 def _serve(connection: Connection, xml_parse: XmlParse) -> None:
@@ -30,10 +37,37 @@ def _serve(connection: Connection, xml_parse: XmlParse) -> None:
     while True:
         try:
             batch = connection.recv()
+            raws = [connection.recv_bytes() for _ in batch]
         except EOFError:
             return
-        for raw, envelope_from, xml in batch:
-            connection.send(read_or_error(raw, envelope_from, xml_parse if xml else None))
+        for index, (envelope_from, xml) in enumerate(batch):
+            raw, raws[index] = raws[index], b""  # each message freed once read
+            _send_result(connection, read_or_error(raw, envelope_from, xml_parse if xml else None))
+            del raw
+
+
+def _send_result(connection: Connection, result: ReadMessage | str) -> None:
+    """The result with its large attachments' bytes left out, then those bytes one by one."""
+    large: list[int] = []
+    if isinstance(result, ReadMessage):
+        files = result.document.attachments
+        large = [i for i, f in enumerate(files) if len(f.data) > _OUT_OF_BAND]
+        if large:
+            kept = [replace(f, data=b"") if i in large else f for i, f in enumerate(files)]
+            result = ReadMessage(result.view, replace(result.document, attachments=kept))
+    connection.send((result, large))
+    for index in large:
+        connection.send_bytes(files[index].data)
+
+
+def _receive_result(connection: Connection) -> ReadMessage | str:
+    result, large = connection.recv()
+    if not large:
+        return result  # type: ignore[no-any-return]
+    files = list(result.document.attachments)
+    for index in large:
+        files[index] = replace(files[index], data=connection.recv_bytes())
+    return ReadMessage(result.view, replace(result.document, attachments=files))
 
 
 class MessageReader:
@@ -69,7 +103,7 @@ class MessageReader:
             assert self._pipe is not None
             try:
                 if self._pipe.poll(self.time_limit):
-                    results[job.key] = self._pipe.recv()
+                    results[job.key] = _receive_result(self._pipe)
                     continue
                 results[job.key] = (f"reading the message took longer than {self.time_limit:g} s "
                                     "(the limit per message); it was stopped")
@@ -99,7 +133,9 @@ class MessageReader:
             self._child.start()
             theirs.close()
             self._pipe = ours
-        self._pipe.send([(job.raw, job.envelope_from, job.xml_enabled) for job in jobs])
+        self._pipe.send([(job.envelope_from, job.xml_enabled) for job in jobs])
+        for job in jobs:
+            self._pipe.send_bytes(job.raw)
 
     def _kill(self) -> None:
         if self._child is not None:
