@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from multiprocessing.connection import Connection
 from dataclasses import replace
+from multiprocessing.connection import Connection
 from typing import Any
 
 from adapters.mail.reading import XmlParse, read_or_error
