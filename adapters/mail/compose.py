@@ -163,7 +163,10 @@ def _crlf(data: bytes) -> bytes:
     crlf = data.count(b"\r\n")
     if data.count(b"\n") == crlf and data.count(b"\r") == crlf:
         return data
-    return _LINE_ENDINGS.sub(b"\r\n", data)
+    # Three replaces, not _LINE_ENDINGS.sub: the regex gathered every line as a bytes of its
+    # own before joining them (142 MB for a 30 MB original); a replace that finds nothing
+    # hands back its input, so a message with bare LF only is copied once.
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\n", b"\r\n")
 
 
 def _attach_original(original: bytes, data: bytes, allow_8bit: bool) -> tuple[list[Piece], bool]:
