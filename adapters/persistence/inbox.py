@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlmodel import Session
 
+from adapters.persistence.blobs import insert_raw, read_raws
 from adapters.persistence.paging import page
 from adapters.persistence.tables import DedupeKey, InboundMessage, RawMessage, ReplayToken
 from adapters.persistence.types import UTCDateTime
@@ -21,7 +22,6 @@ T = InboundMessage.__table__  # type: ignore[attr-defined]
 _R, _K = RawMessage.__table__, DedupeKey.__table__  # type: ignore[attr-defined]
 # Built once: statement construction costs more than execution on this hot path.
 _INSERT = insert(T).returning(T.c.id)
-_INSERT_RAW = insert(_R)
 _INSERT_KEY = insert(_K)
 _P = ReplayToken.__table__  # type: ignore[attr-defined]
 _KNOWN_TOKENS = select(_P.c.token).where(_P.c.token.in_(bindparam("tokens", expanding=True)))
@@ -101,13 +101,12 @@ class SqlInbox:
                            duplicate_of_id=original, reason=reason, processed_at=now)
             new_id = connection.execute(_INSERT, row).scalar_one()
             if held:
-                connection.execute(_INSERT_RAW, {"inbound_message_id": new_id,
-                                                 "data": item.delivery.raw})
+                insert_raw(connection, new_id, item.delivery.raw)
             if original is not None:
                 results.append(Stored(new_id, "duplicate", original))
                 continue
             shas[new_id] = item.sha256
-            connection.execute(_INSERT_RAW, {"inbound_message_id": new_id, "data": item.delivery.raw})
+            insert_raw(connection, new_id, item.delivery.raw)
             connection.execute(_INSERT_KEY, [{"key": key, "inbound_message_id": new_id}
                                              for key in item.keys])
             known.update(dict.fromkeys(item.keys, new_id))
@@ -187,12 +186,7 @@ class SqlInbox:
                         attempts=T.c.attempts - 1))
 
     def raw_bytes(self, inbound_ids: list[int]) -> dict[int, bytes]:
-        session = self.session
-        rows = session.execute(
-            select(RawMessage.inbound_message_id, RawMessage.data)
-            .where(RawMessage.inbound_message_id.in_(inbound_ids))
-        ).all()
-        return {row_id: bytes(data) for row_id, data in rows}
+        return read_raws(self.session.connection(), inbound_ids)
 
     def finish(self, claimed: Claimed, *, outcome: str, reason: str,
                ticket_id: int | None, now: datetime) -> bool:
