@@ -160,7 +160,8 @@ def _case(deployment: Deployment, workers: int, accounts: int, body: bytes,
     pids["reader"] = reader
     time.sleep(1.0)  # settle
     idle = {k: memory_kib(p) for k, p in pids.items()}
-    reset = all([reset_peak(p) for p in pids.values()])
+    resets = [reset_peak(p) for p in pids.values()]  # every one, then whether all worked
+    reset = all(resets)
     sampler = _Sampler(pids)
     sampler.start()
     figures = post(deployment, body)

@@ -28,10 +28,15 @@ def lenient_b64decode(data: bytes) -> bytes:
 def _fast(data: bytes | str) -> bytes | None:
     """binascii's decoding when padding appears only at the end, else None. Without copying
     `data` (a 30 MB attachment's text): binascii takes ASCII text as it is."""
-    tail = data[-64:]
-    end = len(data) - len(tail) + len(tail.rstrip("=\r\n\t " if isinstance(tail, str)
-                                                  else b"=\r\n\t "))
-    if data.find("=" if isinstance(data, str) else b"=", 0, end) != -1:  # type: ignore[arg-type]
+    if isinstance(data, str):
+        tail = data[-64:]
+        end = len(data) - len(tail) + len(tail.rstrip("=\r\n\t "))
+        padded_early = data.find("=", 0, end) != -1
+    else:
+        tail_bytes = data[-64:]
+        end = len(data) - len(tail_bytes) + len(tail_bytes.rstrip(b"=\r\n\t "))
+        padded_early = data.find(b"=", 0, end) != -1
+    if padded_early:
         return None
     try:
         return binascii.a2b_base64(data)

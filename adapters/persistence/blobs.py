@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, text
+from sqlalchemy import BindParameter, Connection, bindparam, case, func, insert, select, text
 
 from adapters.persistence.tables import RawMessage
 
@@ -22,7 +22,7 @@ CHUNK = 1024 * 1024
 _R = RawMessage.__table__  # type: ignore[attr-defined]
 _INSERT = insert(_R)
 _INSERT_EMPTY = text("INSERT INTO raw_message (inbound_message_id, data) VALUES (:i, zeroblob(:n))")
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _SELECT = select(_R.c.inbound_message_id, _R.c.data).where(_R.c.inbound_message_id.in_(_IDS))
 # SQLite: the small ones' bytes, NULL for the large (read by blob I/O); length() reads no blob.
 _SELECT_SMALL = select(_R.c.inbound_message_id,
