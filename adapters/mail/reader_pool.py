@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from collections.abc import Callable
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import Any
@@ -60,8 +61,10 @@ def _send_result(connection: Connection, result: ReadMessage | str) -> None:
         connection.send_bytes(files[index].data)
 
 
-def _receive_result(connection: Connection) -> ReadMessage | str:
+def _receive_result(connection: Connection, read: Callable[[], None]) -> ReadMessage | str:
+    """One result; `read` is called as soon as it is known that the child has read it."""
     result, large = connection.recv()
+    read()
     if not large:
         return result  # type: ignore[no-any-return]
     files = list(result.document.attachments)
@@ -91,25 +94,31 @@ class MessageReader:
 
     def collect(self) -> dict[int, ReadMessage | str]:
         """Each job's ReadMessage, or the text of the error that stopped it."""
-        jobs, self._sent = self._sent or [], None
+        jobs, self._sent = list(self._sent or []), None
         if not self.in_child:
             return {j.key: read_or_error(j.raw, j.envelope_from,
                                          self._xml_parse if j.xml_enabled else None)
                     for j in jobs}
         results: dict[int, ReadMessage | str] = {}
-        for index, job in enumerate(jobs):
+        unread: list[ReadJob | None] = list(jobs)
+        del jobs
+        for index in range(len(unread)):
+            key = unread[index].key  # type: ignore[union-attr]  # None only once read
             if self._pipe is None:  # the child was killed on an earlier message: a new one
-                self._send(jobs[index:])
+                self._send(unread[index:])  # type: ignore[arg-type]  # none read yet
             assert self._pipe is not None
             try:
                 if self._pipe.poll(self.time_limit):
-                    results[job.key] = _receive_result(self._pipe)
+                    # The child is done with this message: its bytes are let go before its
+                    # attachments' arrive (else a 30 MB message and its 22 MB file met here).
+                    results[key] = _receive_result(self._pipe, lambda: unread.__setitem__(index, None))
                     continue
-                results[job.key] = (f"reading the message took longer than {self.time_limit:g} s "
-                                    "(the limit per message); it was stopped")
-                log.error("inbound message %s exceeded the reading time limit", job.key)
+                results[key] = (f"reading the message took longer than {self.time_limit:g} s "
+                                "(the limit per message); it was stopped")
+                log.error("inbound message %s exceeded the reading time limit", key)
             except (EOFError, OSError) as exc:  # the child died (out of memory, a crash)
-                results[job.key] = f"the reader process failed on this message: {exc!r}"
+                results[key] = f"the reader process failed on this message: {exc!r}"
+            unread[index] = None
             self._kill()
         return results
 
