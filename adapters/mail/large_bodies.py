@@ -55,22 +55,27 @@ class Elided:
         for part in msg.walk():
             for attribute in ("_payload", "preamble", "epilogue"):
                 text = getattr(part, attribute, None)
-                if isinstance(text, str) and self._prefix in text:
+                if not isinstance(text, str) or self._prefix not in text:
+                    continue
+                whole = self._whole_body(text) if attribute == "_payload" else None
+                if whole is not None and _is_base64(part):
+                    RunPayload.become(part, whole)
+                else:
                     setattr(part, attribute, self._restored(text))
         return msg
 
     def _restored(self, text: str) -> str:
         whole = self._whole_body(text)
         if whole is not None:
-            return whole
+            return str(whole, "ascii")
         for token, run in self.runs.items():
             if token in text:
                 text = text.replace(token, str(run, "ascii"))
         return text
 
-    def _whole_body(self, text: str) -> str | None:
+    def _whole_body(self, text: str) -> memoryview | None:
         """A part's body that is one run, or one run and the line end after it (the usual
-        case), read from the message in one piece: replacing its token made a second copy."""
+        case), as the message's own bytes: replacing its token made a second copy."""
         for ending in ("", "\n", "\r\n"):
             run = self.runs.get(text[:len(text) - len(ending)]) if text.endswith(ending) else None
             if run is None:
@@ -78,5 +83,37 @@ class Elided:
             start, end = self._spans[id(run)]
             stop = end + len(ending)
             if self._source[end:stop] == ending.encode("ascii"):
-                return str(self._source[start:stop], "ascii")
+                return self._source[start:stop]
         return None
+
+
+def _is_base64(part: Message) -> bool:
+    return str(part.get("content-transfer-encoding", "")).strip().lower() == "base64"
+
+
+class RunPayload(Message):
+    """A base64 leaf part whose body is one run: its text is made from the message's bytes
+    each time it is asked for, never kept, and `run` hands a decoder the bytes themselves
+    (adapters/mail/transfer.py), so a 30 MB attachment is not held as text beside them.
+    Anything that sets the payload makes it an ordinary part again."""
+
+    run: memoryview
+
+    @classmethod
+    def become(cls, part: Message, run: memoryview) -> None:
+        part.__dict__.pop("_payload", None)
+        part.__class__ = cls
+        part.__dict__["run"] = run
+
+    @property  # type: ignore[override]
+    def _payload(self) -> str:
+        return str(self.__dict__["run"], "ascii")
+
+    @_payload.setter
+    def _payload(self, value: object) -> None:
+        self.__class__ = Message  # type: ignore[assignment]  # an ordinary part again
+        self.__dict__.pop("run", None)
+        self.__dict__["_payload"] = value
+
+    def is_multipart(self) -> bool:
+        return False  # (without making the text to see that it is no list)

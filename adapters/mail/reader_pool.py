@@ -23,6 +23,7 @@ import logging
 import multiprocessing
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -111,7 +112,7 @@ class MessageReader:
                 if self._pipe.poll(self.time_limit):
                     # The child is done with this message: its bytes are let go before its
                     # attachments' arrive (else a 30 MB message and its 22 MB file met here).
-                    results[key] = _receive_result(self._pipe, lambda: unread.__setitem__(index, None))
+                    results[key] = _receive_result(self._pipe, partial(unread.__setitem__, index, None))
                     continue
                 results[key] = (f"reading the message took longer than {self.time_limit:g} s "
                                 "(the limit per message); it was stopped")
