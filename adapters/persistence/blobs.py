@@ -6,14 +6,24 @@ the record SQLite builds: the insert peaked at 59 MB over the message, and a sel
 zeroblob of its size and written through SQLite's incremental blob I/O a chunk at a time, and
 read back the same way, straight into one bytes. Inside the caller's transaction, on its
 connection: committed (or rolled back) with the rest of the unit of work. PostgreSQL and small
-messages take the plain statements.
+messages take the plain statements. The same for a filed document's large attachments.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, case, func, insert, select, text
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Insert,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+)
 
 from adapters.persistence.tables import RawMessage
 
@@ -21,7 +31,6 @@ LARGE = 1024 * 1024
 CHUNK = 1024 * 1024
 _R = RawMessage.__table__  # type: ignore[attr-defined]
 _INSERT = insert(_R)
-_INSERT_EMPTY = text("INSERT INTO raw_message (inbound_message_id, data) VALUES (:i, zeroblob(:n))")
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _SELECT = select(_R.c.inbound_message_id, _R.c.data).where(_R.c.inbound_message_id.in_(_IDS))
 # SQLite: the small ones' bytes, NULL for the large (read by blob I/O); length() reads no blob.
@@ -31,12 +40,21 @@ _SELECT_SMALL = select(_R.c.inbound_message_id,
 
 
 def insert_raw(connection: Connection, inbound_id: int, data: bytes) -> None:
+    insert_row(connection, _R, {"inbound_message_id": inbound_id, "data": data}, _INSERT)
+
+
+def insert_row(connection: Connection, table: Table, row: dict[str, Any],
+               plain: Insert | None = None) -> None:
+    """Insert `row` into `table` (whose integer primary key is its SQLite rowid); a large
+    `data` is written after the row, by blob I/O, in the same transaction."""
+    data = row["data"]
     if connection.dialect.name != "sqlite" or len(data) <= LARGE:
-        connection.execute(_INSERT, {"inbound_message_id": inbound_id, "data": data})
+        connection.execute(plain if plain is not None else insert(table), row)
         return
-    connection.execute(_INSERT_EMPTY, {"i": inbound_id, "n": len(data)})
+    statement = insert(table).values({**row, "data": func.zeroblob(len(data))})
+    (rowid,) = connection.execute(statement).inserted_primary_key  # type: ignore[misc]
     view = memoryview(data)
-    with _sqlite(connection).blobopen("raw_message", "data", inbound_id) as blob:
+    with _sqlite(connection).blobopen(table.name, "data", rowid) as blob:
         for start in range(0, len(view), CHUNK):
             blob.write(view[start:start + CHUNK])
 
