@@ -30,7 +30,16 @@ CHUNK = 1024 * 1024  # what goes to the socket at a time
 _BASE64_CHUNK = 57 * 16 * 1024  # whole 76-character lines (57 bytes each) per chunk
 
 
-class Base64Lines:
+class Lazy:
+    """A piece made a chunk at a time as it is sent: `size` octets in all."""
+
+    size: int
+
+    def chunks(self) -> Iterator[bytes]:
+        raise NotImplementedError
+
+
+class Base64Lines(Lazy):
     """`data` base64-encoded in CRLF lines of 76 characters (RFC 2045 §6.8), made a chunk at
     a time as it is sent: the encoding of a 30 MB original is never held whole."""
 
@@ -45,7 +54,22 @@ class Base64Lines:
             yield base64.encodebytes(view[start:start + _BASE64_CHUNK]).replace(b"\n", b"\r\n")
 
 
-Piece = bytes | memoryview | Base64Lines
+class CrlfLines(Lazy):
+    """`data` with bare LF line endings only, in CRLF form a chunk of whole lines at a time."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.size = len(data) + data.count(b"\n")
+
+    def chunks(self) -> Iterator[bytes]:
+        start = 0
+        while start < len(self.data):
+            stop = self.data.find(b"\n", start + CHUNK) + 1 or len(self.data)
+            yield self.data[start:stop].replace(b"\n", b"\r\n")
+            start = stop
+
+
+Piece = bytes | memoryview | Lazy
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +81,13 @@ class Composed:
 
     @property
     def size(self) -> int:
-        return sum(p.size if isinstance(p, Base64Lines) else memoryview(p).nbytes
+        return sum(p.size if isinstance(p, Lazy) else memoryview(p).nbytes
                    for p in self.pieces)
 
     def chunks(self) -> Iterator[bytes | memoryview]:
         """The message in chunks of at most CHUNK bytes, slices of the pieces where it can."""
         for piece in self.pieces:
-            if isinstance(piece, Base64Lines):
+            if isinstance(piece, Lazy):
                 yield from piece.chunks()
                 continue
             view = memoryview(piece).cast("B")
@@ -104,12 +128,15 @@ def composed(mail: OutgoingMail, *, original: bytes | None = None,
         whole = head + b"MIME-Version: 1.0\r\n" + text
         return Composed([whole], not whole.isascii())
     boundary = f"=_ec_{secrets.token_hex(16)}".encode()
-    data = _crlf(original)
+    # Bare LF only (a Postfix pipe's): walked and sent as it is, converted a chunk at a time;
+    # other line endings: converted once here.
+    bare_lf = b"\r" not in original and b"\n" in original
+    data = original if bare_lf else _crlf(original)
     # The customer's files next to the original (after it: the original stays the first
     # attachment), so the team opens them at once; copied as encoded, never decoded.
-    files = file_copies(data, allow_8bit=allow_8bit)
+    files = file_copies(data, allow_8bit=allow_8bit, eol=b"\n" if bare_lf else b"\r\n")
     copies = [piece for part in files for piece in (b"--" + boundary + b"\r\n", part, b"\r\n")]
-    attached, eight_bit = _attach_original(original, data, allow_8bit)
+    attached, eight_bit = _attach_original(original, data, allow_8bit, bare_lf)
     start = b"".join([
         head, b"MIME-Version: 1.0\r\n",
         b'Content-Type: multipart/mixed; boundary="', boundary, b'"\r\n\r\n',
@@ -169,16 +196,19 @@ def _crlf(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\n", b"\r\n")
 
 
-def _attach_original(original: bytes, data: bytes, allow_8bit: bool) -> tuple[list[Piece], bool]:
+def _attach_original(original: bytes, data: bytes, allow_8bit: bool,
+                     bare_lf: bool) -> tuple[list[Piece], bool]:
     """The original's part as pieces (its headers, then the original itself: never copied),
     and whether it is 8-bit."""
-    # SMTP carries CRLF line endings (`data`): that is the one change made to the original.
+    # SMTP carries CRLF line endings (`data`, or `original` converted as it is sent when it has
+    # bare LF only: the same checks hold on both): that is the one change made to it.
     seven_bit = data.isascii() and b"\x00" not in data
     if not _LONG_LINE.search(data) and (seven_bit or (allow_8bit and b"\x00" not in data)):
         encoding = b"7bit" if seven_bit else b"8bit"
         return [b"Content-Type: message/rfc822\r\n"
                 b"Content-Disposition: attachment; filename=\"original.eml\"\r\n"
-                b"Content-Transfer-Encoding: " + encoding + b"\r\n\r\n", data], not seven_bit
+                b"Content-Transfer-Encoding: " + encoding + b"\r\n\r\n",
+                CrlfLines(original) if bare_lf else data], not seven_bit
     return [b"Content-Type: application/octet-stream; name=\"original.eml\"\r\n"
             b"Content-Disposition: attachment; filename=\"original.eml\"\r\n"
             b"Content-Transfer-Encoding: base64\r\n\r\n", Base64Lines(original)], False
