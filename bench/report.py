@@ -124,21 +124,25 @@ def _thread_ratio(small: dict[str, Any], big: dict[str, Any], thread: str) -> fl
     return cpu(big) / cpu(small) if cpu(small) else float("nan")
 
 
-def memory(figures: dict[str, Any]) -> None:
+def memory(configurations: dict[str, Any]) -> None:
     say()
-    say("MEMORY: peak resident memory accepting and processing one 30 MB message (mostly one "
-        "attachment); web process and its reader child")
-    for outcome, m in figures.items():
-        say(f"  {outcome} ({m['message_bytes'] / 1e6:.1f} MB, {m['outcome']}, "
-            f"{m['seconds']:.1f} s):")
-        for label, key in (("web process", "server"), ("reader child", "reader"),
-                           ("both at once", "together")):
-            say(f"    {label:<13} peak {m[key + '_peak_mb']:6.0f} MB  idle "
-                f"{m[key + '_idle_mb']:5.0f} MB  increase {m[key + '_increase_mb']:5.0f} MB")
-        phases = ", ".join(f"{phase} {mb:.0f} MB"
-                           for phase, mb in m["server_peak_by_phase_mb"].items())
-        say(f"    web process peak by phase: {phases}")
-        say(f"    increase (web + reader) / message size = {m['ratio']:.1f} x   (target: < 4 x)")
+    say("MEMORY: peak resident memory accepting and processing one large message (mostly one "
+        "attachment), per process; increase over idle")
+    for configuration, cases in configurations.items():
+        say(f" {configuration}:")
+        for case, m in cases.items():
+            say(f"  {case} ({m['message_bytes'] / 1e6:.1f} MB, {m['outcome']}, "
+                f"{m['seconds']:.1f} s):")
+            for name, p in m["processes"].items():
+                say(f"    {name:<13} peak {p['peak_mb']:6.0f} MB  idle {p['idle_mb']:5.0f} MB  "
+                    f"increase {p['increase_mb']:5.0f} MB")
+            say(f"    {'all at once':<13} peak {m['together_peak_mb']:6.0f} MB  idle "
+                f"{m['together_idle_mb']:5.0f} MB  increase {m['together_increase_mb']:5.0f} MB")
+            for name, by_phase in m["peak_by_phase_mb"].items():
+                phases = ", ".join(f"{phase} {mb:.0f} MB" for phase, mb in by_phase.items())
+                say(f"    {name} peak by phase: {phases}")
+            say(f"    increase (all processes) / message size = {m['ratio']:.1f} x   "
+                "(target: < 4 x)")
 
 
 def postgres(pg: dict[str, Any], floor_rate: float) -> None:

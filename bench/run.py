@@ -83,7 +83,7 @@ def main() -> None:
     save(results)
 
     if "memory" not in args.skip:
-        progress("memory: one 30 MB message")
+        progress("memory: one 30 MB message, one 35 MB Postmark JSON")
         results["memory"] = memory.measure()
         report.memory(results["memory"])
         save(results)
@@ -147,8 +147,8 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
             rows.append(("PostgreSQL: 2 workers >= 1.6 x 1 worker", f"{two / one:.2f} x",
                          two >= 1.6 * one))
     if "memory" in results:
-        worst = max(m["ratio"] for m in results["memory"].values())
-        rows.append(("peak memory (increase) < 4 x a 30 MB message", f"{worst:.1f} x", worst < 4))
+        worst = max(m["ratio"] for cases in results["memory"].values() for m in cases.values())
+        rows.append(("peak memory (increase) < 4 x a 30-35 MB message", f"{worst:.1f} x", worst < 4))
     return rows
 
 

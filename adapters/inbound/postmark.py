@@ -15,7 +15,6 @@ Quirks (docs/providers.md, Postmark; sources there):
 
 from __future__ import annotations
 
-import base64
 import binascii
 from typing import Any
 
@@ -113,13 +112,17 @@ def _addresses(people: Any) -> str:
 def _attachment(item: Any) -> Attachment:
     if not isinstance(item, dict):
         raise MalformedPayload("an attachment is not a JSON object")
-    content = item.get("Content", item.get("Data"))
+    key = "Content" if "Content" in item else "Data"
+    content = item.get(key)
     if not isinstance(content, str):
         raise MalformedPayload(f"attachment {item.get('Name')!r} has no content")
     try:
-        data = base64.b64decode(content, validate=False)
+        # binascii takes the ASCII text as it is (base64.b64decode copies it to bytes first:
+        # 35 MB more for Postmark's largest mail); the same lenient decoding.
+        data = binascii.a2b_base64(content)
     except (binascii.Error, ValueError):
         raise MalformedPayload(f"attachment {item.get('Name')!r} is not valid base64") from None
+    item[key] = None  # the text is not needed again: freed now, not with the whole payload
     return Attachment(data=data, content_type=str(item.get("ContentType") or ""),
                       filename=_str(item.get("Name")), content_id=_str(item.get("ContentID")))
 

@@ -8,14 +8,22 @@ hands the reader the next batch, applies the previous one meanwhile, then collec
 
 A plain pipe to one long-lived child, driven from the worker thread itself (a
 multiprocessing.Pool adds three helper threads to the web process, whose GIL hand-offs cost
-more CPU than the pickling they do). One batch at a time is in the child, sent as one message
-and answered message by message, so neither side can block the other on a full pipe.
+more CPU than the pickling they do). One batch at a time is in the child, read whole by it
+before it answers message by message, so neither side can block the other on a full pipe.
+
+The large bytes cross the pipe as themselves, not pickled: each raw message goes with
+send_bytes after the batch's small header, and an attachment over _OUT_OF_BAND comes back the
+same way after its ReadMessage (pickling a 30 MB message made a second 30 MB copy on each
+side: bench/memory.py).
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -23,6 +31,7 @@ from adapters.mail.reading import XmlParse, read_or_error
 from domain.messages import ReadJob, ReadMessage
 
 log = logging.getLogger(__name__)
+_OUT_OF_BAND = 64 * 1024
 
 
 def _serve(connection: Connection, xml_parse: XmlParse) -> None:
@@ -30,10 +39,39 @@ def _serve(connection: Connection, xml_parse: XmlParse) -> None:
     while True:
         try:
             batch = connection.recv()
+            raws = [connection.recv_bytes() for _ in batch]
         except EOFError:
             return
-        for raw, envelope_from, xml in batch:
-            connection.send(read_or_error(raw, envelope_from, xml_parse if xml else None))
+        for index, (envelope_from, xml) in enumerate(batch):
+            raw, raws[index] = raws[index], b""  # each message freed once read
+            _send_result(connection, read_or_error(raw, envelope_from, xml_parse if xml else None))
+            del raw
+
+
+def _send_result(connection: Connection, result: ReadMessage | str) -> None:
+    """The result with its large attachments' bytes left out, then those bytes one by one."""
+    large: list[int] = []
+    if isinstance(result, ReadMessage):
+        files = result.document.attachments
+        large = [i for i, f in enumerate(files) if len(f.data) > _OUT_OF_BAND]
+        if large:
+            kept = [replace(f, data=b"") if i in large else f for i, f in enumerate(files)]
+            result = ReadMessage(result.view, replace(result.document, attachments=kept))
+    connection.send((result, large))
+    for index in large:
+        connection.send_bytes(files[index].data)
+
+
+def _receive_result(connection: Connection, read: Callable[[], None]) -> ReadMessage | str:
+    """One result; `read` is called as soon as it is known that the child has read it."""
+    result, large = connection.recv()
+    read()
+    if not large:
+        return result  # type: ignore[no-any-return]
+    files = list(result.document.attachments)
+    for index in large:
+        files[index] = replace(files[index], data=connection.recv_bytes())
+    return ReadMessage(result.view, replace(result.document, attachments=files))
 
 
 class MessageReader:
@@ -57,25 +95,31 @@ class MessageReader:
 
     def collect(self) -> dict[int, ReadMessage | str]:
         """Each job's ReadMessage, or the text of the error that stopped it."""
-        jobs, self._sent = self._sent or [], None
+        jobs, self._sent = list(self._sent or []), None
         if not self.in_child:
             return {j.key: read_or_error(j.raw, j.envelope_from,
                                          self._xml_parse if j.xml_enabled else None)
                     for j in jobs}
         results: dict[int, ReadMessage | str] = {}
-        for index, job in enumerate(jobs):
+        unread: list[ReadJob | None] = list(jobs)
+        del jobs
+        for index in range(len(unread)):
+            key = unread[index].key  # type: ignore[union-attr]  # None only once read
             if self._pipe is None:  # the child was killed on an earlier message: a new one
-                self._send(jobs[index:])
+                self._send(unread[index:])  # type: ignore[arg-type]  # none read yet
             assert self._pipe is not None
             try:
                 if self._pipe.poll(self.time_limit):
-                    results[job.key] = self._pipe.recv()
+                    # The child is done with this message: its bytes are let go before its
+                    # attachments' arrive (else a 30 MB message and its 22 MB file met here).
+                    results[key] = _receive_result(self._pipe, partial(unread.__setitem__, index, None))
                     continue
-                results[job.key] = (f"reading the message took longer than {self.time_limit:g} s "
-                                    "(the limit per message); it was stopped")
-                log.error("inbound message %s exceeded the reading time limit", job.key)
+                results[key] = (f"reading the message took longer than {self.time_limit:g} s "
+                                "(the limit per message); it was stopped")
+                log.error("inbound message %s exceeded the reading time limit", key)
             except (EOFError, OSError) as exc:  # the child died (out of memory, a crash)
-                results[job.key] = f"the reader process failed on this message: {exc!r}"
+                results[key] = f"the reader process failed on this message: {exc!r}"
+            unread[index] = None
             self._kill()
         return results
 
@@ -99,7 +143,9 @@ class MessageReader:
             self._child.start()
             theirs.close()
             self._pipe = ours
-        self._pipe.send([(job.raw, job.envelope_from, job.xml_enabled) for job in jobs])
+        self._pipe.send([(job.envelope_from, job.xml_enabled) for job in jobs])
+        for job in jobs:
+            self._pipe.send_bytes(job.raw)
 
     def _kill(self) -> None:
         if self._child is not None:

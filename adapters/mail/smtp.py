@@ -14,14 +14,14 @@ import re
 import smtplib
 import socket
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
-from adapters.mail.compose import compose
+from adapters.mail.compose import Composed, composed
 from domain.errors import SendFailed
 from domain.messages import OutgoingMail, SmtpServer
 
-_LEADING_DOT = re.compile(rb"(?m)^\.")
+_DOT_AFTER_LF = re.compile(rb"\n\.")
 
 
 class SmtpConnection:
@@ -44,14 +44,17 @@ class SmtpConnection:
 
     def prepare(self, mail: OutgoingMail, original: bytes | None = None) -> PendingSmtpMail:
         """The mail sent but for its final dot: see PendingSmtpMail."""
-        data = compose(mail, original=original, allow_8bit=self.supports_8bit)
-        return self.prepare_bytes(mail.mail_from, [*mail.to, *mail.bcc], data)
+        message = composed(mail, original=original, allow_8bit=self.supports_8bit)
+        return self._prepare(mail.mail_from, [*mail.to, *mail.bcc], message)
 
     def prepare_bytes(self, mail_from: str, recipients: list[str], data: bytes) -> PendingSmtpMail:
+        return self._prepare(mail_from, recipients, Composed([data], not data.isascii()))
+
+    def _prepare(self, mail_from: str, recipients: list[str], message: Composed) -> PendingSmtpMail:
         client = self._client
         try:
-            options = [f"SIZE={len(data)}"] if client.has_extn("size") else []
-            if self.supports_8bit and not data.isascii():
+            options = [f"SIZE={message.size}"] if client.has_extn("size") else []
+            if self.supports_8bit and message.eight_bit:
                 options.append("BODY=8BITMIME")
             code, reply = client.mail(mail_from, options)
             if code != 250:
@@ -68,12 +71,8 @@ class SmtpConnection:
             code, reply = client.getreply()
             if code != 354:
                 raise _refused(code, reply, "DATA refused")
-            # RFC 5321 §4.5.2 transparency. Sent as is when no line starts with a dot, and the
-            # line end apart: a large forward is not copied twice more on its way out.
-            text = _LEADING_DOT.sub(b"..", data) if _needs_dots(data) else data
-            client.send(text)
-            if not text.endswith(b"\r\n"):
-                client.send(b"\r\n")
+            for chunk in _transparent(message.chunks()):
+                client.send(chunk)  # type: ignore[arg-type]  # sendall takes any buffer
         except SendFailed:
             _reset(client)
             raise
@@ -83,8 +82,22 @@ class SmtpConnection:
         return PendingSmtpMail(client, sorted(refused))
 
 
-def _needs_dots(data: bytes) -> bool:
-    return data.startswith(b".") or b"\n." in data
+def _transparent(chunks: Iterable[bytes | memoryview]) -> Iterator[bytes | memoryview]:
+    """RFC 5321 §4.5.2 transparency, a chunk at a time: a dot that starts a line is doubled
+    (a chunk without one goes out as it is, a slice of the stored original), and the text
+    ends with a line end before the final dot."""
+    tail = b"\r\n"  # the last two octets sent; the start counts as a line start
+    for chunk in chunks:
+        if not len(chunk):
+            continue
+        if tail.endswith(b"\n") and chunk[:1] == b".":
+            yield b"."
+        if _DOT_AFTER_LF.search(chunk):
+            chunk = _DOT_AFTER_LF.sub(b"\n..", chunk)
+        yield chunk
+        tail = (tail + bytes(chunk[-2:]))[-2:]
+    if tail != b"\r\n":
+        yield b"\r\n"
 
 
 class PendingSmtpMail:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, update
 from sqlmodel import Session
 
+from adapters.persistence.blobs import insert_raw, read_raws
 from adapters.persistence.paging import page
 from adapters.persistence.prepared import Prepared
 from adapters.persistence.tables import DedupeKey, InboundMessage, RawMessage, ReplayToken
@@ -22,7 +23,6 @@ T = InboundMessage.__table__  # type: ignore[attr-defined]
 _R, _K = RawMessage.__table__, DedupeKey.__table__  # type: ignore[attr-defined]
 # Built once: statement construction costs more than execution on this hot path.
 _INSERT = Prepared(insert(T).returning(T.c.id))
-_INSERT_RAW = Prepared(insert(_R))
 _INSERT_KEY = Prepared(insert(_K))
 _P = ReplayToken.__table__  # type: ignore[attr-defined]
 _KNOWN_TOKENS = select(_P.c.token).where(_P.c.token.in_(bindparam("tokens", expanding=True)))
@@ -108,13 +108,12 @@ class SqlInbox:
                            duplicate_of_id=original, reason=reason, processed_at=now)
             new_id = _INSERT.execute(connection, row).scalar_one()
             if held:
-                _INSERT_RAW.execute(connection, {"inbound_message_id": new_id,
-                                                 "data": item.delivery.raw})
+                insert_raw(connection, new_id, item.delivery.raw)
             if original is not None:
                 results.append(Stored(new_id, "duplicate", original))
                 continue
             shas[new_id] = item.sha256
-            _INSERT_RAW.execute(connection, {"inbound_message_id": new_id, "data": item.delivery.raw})
+            insert_raw(connection, new_id, item.delivery.raw)
             _INSERT_KEY.execute(connection, [{"key": key, "inbound_message_id": new_id}
                                              for key in item.keys])
             known.update(dict.fromkeys(item.keys, new_id))
@@ -197,12 +196,7 @@ class SqlInbox:
                         attempts=T.c.attempts - 1))
 
     def raw_bytes(self, inbound_ids: list[int]) -> dict[int, bytes]:
-        session = self.session
-        rows = session.execute(
-            select(RawMessage.inbound_message_id, RawMessage.data)
-            .where(RawMessage.inbound_message_id.in_(inbound_ids))
-        ).all()
-        return {row_id: bytes(data) for row_id, data in rows}
+        return read_raws(self.session.connection(), inbound_ids)
 
     def finish(self, claimed: Claimed, *, outcome: str, reason: str,
                ticket_id: int | None, now: datetime) -> bool:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, bindparam, case, delete, false, func, insert, or_, select, update
 from sqlmodel import Session, SQLModel
 
+from adapters.persistence.blobs import LARGE, insert_row
 from adapters.persistence.paging import page
 from adapters.persistence.prepared import Prepared
 from adapters.persistence.tables import (
@@ -94,7 +95,8 @@ def _accounts_query(email: str | None) -> Select[Any]:
 _TICKETS, _DOCUMENTS = Ticket.__table__, Document.__table__  # type: ignore[attr-defined]
 _INSERT_TICKET = Prepared(insert(_TICKETS).returning(_TICKETS.c.id))
 _INSERT_DOCUMENT = Prepared(insert(_DOCUMENTS).returning(_DOCUMENTS.c.id))
-_INSERT_ATTACHMENT = insert(Attachment.__table__)  # type: ignore[attr-defined]
+_ATTACHMENTS = Attachment.__table__  # type: ignore[attr-defined]
+_INSERT_ATTACHMENT = Prepared(insert(_ATTACHMENTS))
 _TOUCHED = (update(_TICKETS).where(_TICKETS.c.id == bindparam("ticket"))
             .values(updated_at=bindparam("now", type_=UTCDateTime())))
 _TOUCH, _REOPEN = Prepared(_TOUCHED), Prepared(_TOUCHED.values(status=TicketStatus.OPEN))
@@ -239,12 +241,14 @@ class SqlRecords:
             "date": d.date, "text": d.text, "reply_text": d.reply_text, "html": d.html,
             "created_at": now,
         }).scalar_one())
-        if d.attachments:
-            connection.execute(_INSERT_ATTACHMENT, [
-                {"document_id": document_id, "filename": a.filename, "content_type": a.content_type,
+        rows = [{"document_id": document_id, "filename": a.filename, "content_type": a.content_type,
                  "size": len(a.data), "content_id": a.content_id, "inline": a.inline, "data": a.data}
-                for a in d.attachments
-            ])
+                for a in d.attachments]
+        if any(len(a.data) > LARGE for a in d.attachments):  # in order: the ids keep it
+            for row in rows:
+                insert_row(connection, _ATTACHMENTS, row, _INSERT_ATTACHMENT)
+        elif rows:
+            _INSERT_ATTACHMENT.execute(connection, rows)
         return document_id
 
     def first_contact(self, account_id: int) -> Any:

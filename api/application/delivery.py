@@ -51,7 +51,6 @@ class OutboxSender:
             due = uow.outbox.claim_due(limit=limit, now=now, lease_seconds=self._lease_seconds)
         if not due:
             return 0
-        originals = self._originals(due)
         unsent = list(due)
         # The server as the settings say now: a change is used by the next batch.
         values = self._settings.current(max_age=0)
@@ -61,7 +60,9 @@ class OutboxSender:
                                             min(values.smtp_connections, len(due)))
                 while unsent:
                     group, unsent = unsent[:len(connections)], unsent[len(connections):]
-                    self._send_group(connections, group, originals)
+                    # The originals of this group only, each let go once sent: a batch of
+                    # forwards of 30 MB originals held all of them at once.
+                    self._send_group(connections, group, self._originals(group))
         except SendFailed as exc:  # no connection (any more): what is left is retried
             for mail in unsent:
                 with handling(mail.inbound_message_id):
@@ -104,7 +105,7 @@ class OutboxSender:
         for connection, mail in zip(connections, group, strict=False):
             with handling(mail.inbound_message_id):
                 try:
-                    pending.append((mail, connection.prepare(mail.mail, originals.get(mail.id))))
+                    pending.append((mail, connection.prepare(mail.mail, originals.pop(mail.id, None))))
                 except SendFailed as exc:
                     self._failed(mail, exc)
                     lost = lost or (exc if exc.connection_lost else None)

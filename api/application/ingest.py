@@ -100,30 +100,38 @@ class IngestWriter:
             job = self._queue.get()
             if job is None:
                 return
-            batch = [job]
-            size = len(job.item.delivery.raw)
-            stop = False
-            while len(batch) < self._max_batch and size < self._max_batch_bytes:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    stop = True
-                    break
-                batch.append(nxt)
-                size += len(nxt.item.delivery.raw)
-            try:
-                results = self._write([j.item for j in batch])
-            except Exception as exc:  # storage down: every waiting request gets the error (5xx)
-                for j in batch:
-                    j.future.set_exception(exc)
-            else:
-                for j, result in zip(batch, results, strict=True):
-                    j.future.set_result(result)
-                self._after_commit(batch, results)
+            stop = self._write_batch(job)
+            # Not kept while waiting for the next request: the batch held the last messages'
+            # bytes (30 MB for one large mail) until another arrived.
+            del job
             if stop:
                 return
+
+    def _write_batch(self, job: _Job) -> bool:
+        """Store `job` with whatever else is waiting; True when a stop was asked for."""
+        batch = [job]
+        size = len(job.item.delivery.raw)
+        stop = False
+        while len(batch) < self._max_batch and size < self._max_batch_bytes:
+            try:
+                nxt = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if nxt is None:
+                stop = True
+                break
+            batch.append(nxt)
+            size += len(nxt.item.delivery.raw)
+        try:
+            results = self._write([j.item for j in batch])
+        except Exception as exc:  # storage down: every waiting request gets the error (5xx)
+            for j in batch:
+                j.future.set_exception(exc)
+        else:
+            for j, result in zip(batch, results, strict=True):
+                j.future.set_result(result)
+            self._after_commit(batch, results)
+        return stop
 
     def _write(self, items: list[PreparedDelivery], tries: int = 3) -> list[Stored]:
         try:

@@ -42,6 +42,7 @@ from api.application.runtime_settings import RuntimeSettings, settings_model, st
 from api.application.services import Services, XmlCodec
 from api.application.settings import CORE, warnings
 from api.application.webhooks import Webhooks
+from api.entrypoints.malloc import give_back_large_buffers
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ class Process:
 
 def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None,
                   admin_console: bool = False) -> Process:
+    give_back_large_buffers()
     db = Database(settings.database_url)
     if settings.migrate_on_start:
         upgrade(db)

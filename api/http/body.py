@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,20 +17,24 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 async def read_limited(chunks: AsyncIterator[bytes], declared: str | None, limit: int) -> bytes:
-    """The whole body, refused (413) as soon as it is known to exceed `limit` bytes."""
+    """The whole body, refused (413) as soon as it is known to exceed `limit` bytes.
+
+    Gathered in one growing buffer whose bytes become the result without a copy (BytesIO's
+    getvalue hands its own buffer over): a list of chunks joined at the end held the body
+    twice, 60 MB at once for a 30 MB message (bench/memory.py)."""
     if declared is not None:
         if not declared.strip().isdigit():
             raise MalformedPayload("Content-Length is not a number")
         if int(declared) > limit:
             raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit}")
-    parts: list[bytes] = []
+    body = io.BytesIO()
     size = 0
     async for chunk in chunks:
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes")
-        parts.append(chunk)
-    return b"".join(parts)
+        body.write(chunk)
+    return body.getvalue()
 
 
 LARGE = 1024 * 1024  # a body above this (or of unknown size) takes one of the few slots

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import tracemalloc
 from email.message import Message
 
 import pytest
@@ -82,3 +83,34 @@ def _plain(raw: bytes) -> Message:
         return parse_message(raw)
     finally:
         large_bodies.LARGE = previous
+
+
+@pytest.mark.parametrize("name", ["crlf", "lf", "attached message"])
+def test_a_body_kept_in_the_message_bytes_reads_and_serializes_as_the_stdlibs(name: str) -> None:
+    raw = SHAPES[name]
+    kept, plain = parse_message(raw), _plain(raw)
+    assert any(isinstance(p, large_bodies.RunPayload) for p in kept.walk())
+    assert kept.as_bytes() == plain.as_bytes()
+    assert [p.get_payload(decode=True) for p in kept.walk() if not p.is_multipart()] == \
+        [p.get_payload(decode=True) for p in plain.walk() if not p.is_multipart()]
+    assert extract_document(kept) == extract_document(plain)
+
+
+def test_a_payload_set_again_makes_an_ordinary_part() -> None:
+    [part] = [p for p in parse_message(SHAPES["crlf"]).walk()
+              if isinstance(p, large_bodies.RunPayload)]
+    part.set_payload("aGVsbG8=\r\n")
+    assert type(part) is Message and part.get_payload(decode=True) == b"hello"
+
+
+def test_reading_a_large_attachment_holds_no_text_copy_of_it() -> None:
+    blob = os.urandom(12_000_000)
+    raw = multipart(lines(blob))
+    tracemalloc.start()
+    try:
+        [attachment] = extract_document(parse_message(raw)).attachments
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert attachment.data == blob
+    assert peak < len(blob) + 2_000_000  # the decoded file, and no 16 MB of base64 text

@@ -71,3 +71,35 @@ def test_an_8bit_file_with_a_nul_byte_never_travels_raw_even_with_8bitmime() -> 
                 b"Content-Transfer-Encoding: 8bit\r\n\r\n" + b"caf\xe9\x00end\r\n--b1--\r\n")
     copies = [bytes(c) for c in file_copies(original, allow_8bit=True)]
     assert all(b"\x00" not in copy for copy in copies)
+
+
+def _lf_and_crlf(raw: bytes) -> tuple[bytes, bytes] | None:
+    """The message with bare LF line endings and in CRLF form; None when it has bare CRs."""
+    lf = raw.replace(b"\r\n", b"\n")
+    return None if b"\r" in lf else (lf, lf.replace(b"\n", b"\r\n"))
+
+
+def test_a_bare_lf_original_gives_the_same_copies_as_its_crlf_form_across_the_corpus() -> None:
+    from tests.adapters.test_mime_corpus import corpus_messages
+
+    samples = [make_email(attachments=[("a.pdf", "application/pdf", bytes(range(256)) * 9),
+                                       ("b.txt", "text/plain", b"one\ntwo\n")])]
+    samples += [path.read_bytes() for path in corpus_messages()]
+    compared = 0
+    for raw in samples:
+        forms = _lf_and_crlf(raw)
+        if forms is None:
+            continue
+        lf, crlf = forms
+        for allow_8bit in (True, False):
+            assert file_copies(lf, allow_8bit=allow_8bit, eol=b"\n") == \
+                [bytes(c) for c in file_copies(crlf, allow_8bit=allow_8bit)]
+        compared += bool(file_copies(crlf, allow_8bit=True))
+    assert compared >= 1  # some of them really have files to copy
+
+
+def test_a_bare_lf_original_travels_in_crlf_form() -> None:
+    lf, crlf = _lf_and_crlf(make_email(attachments=[("a.txt", "text/plain", b"x\ny\n")]))  # type: ignore[misc]
+    sent_lf, sent_crlf = compose(MAIL, original=lf), compose(MAIL, original=crlf)
+    assert crlf in sent_lf and lf not in sent_lf
+    assert len(sent_lf) == len(sent_crlf)  # the same forward but for its random boundary and Date

@@ -79,3 +79,18 @@ def test_a_reader_process_that_dies_fails_only_the_message_it_was_reading(
     results = reader.collect()
     assert isinstance(results[1], str) and results[1].startswith("the reader process failed")
     assert subject(results[2]) == "after"
+
+
+def test_large_attachments_come_back_from_the_child_whole_and_in_place(
+        reader: MessageReader) -> None:
+    files = [("empty.txt", "text/plain", b""), ("big.pdf", "application/pdf", os.urandom(3_000_000)),
+             ("small.txt", "text/plain", b"small"), ("second.zip", "application/zip",
+                                                     os.urandom(200_000))]
+    raws = [email(subject="files", attachments=files), email(subject="plain")]
+    jobs = [ReadJob(key, raw, None) for key, raw in enumerate(raws)]
+    in_thread = MessageReader(processes=0, time_limit=LIMIT, xml_parse=parse_transaction)
+    results = reader.read_all(jobs)
+    assert results == in_thread.read_all(jobs)
+    document = results[0].document  # type: ignore[union-attr]
+    assert [(a.filename, a.data) for a in document.attachments] == \
+        [(name, data) for name, _, data in files]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import os
 from email.policy import default
 
 from tests.api.conftest import Api
@@ -312,6 +313,19 @@ class TestDocuments:
         inline = [a for a in document["attachments"] if a["content_id"] == "logo@acme"][0]
         assert inline["inline"] is True
         assert api.client.get(f"/api/v1/attachments/{inline['id']}", headers=api.headers).content == png
+
+    def test_a_large_attachment_between_small_ones_is_kept_byte_for_byte_in_order(
+            self, api: Api) -> None:
+        api.account("Acme", email="acme.example")
+        files = [("a.txt", "text/plain", b"first"),
+                 ("scan.pdf", "application/pdf", os.urandom(3_000_000)),  # over 1 MiB
+                 ("c.txt", "text/plain", b"last")]
+        message = api.deliver(make_email(attachments=files))
+        document = api.get(f"/api/v1/tickets/{message['ticket_number']}/documents")["items"][0]
+        assert [a["filename"] for a in document["attachments"]] == ["a.txt", "scan.pdf", "c.txt"]
+        for attachment, (_, _, data) in zip(document["attachments"], files, strict=True):
+            served = api.client.get(f"/api/v1/attachments/{attachment['id']}", headers=api.headers)
+            assert (attachment["size"], served.content) == (len(data), data)
 
     def test_a_body_in_an_undeclared_charset_is_still_read(self, api: Api) -> None:
         api.account("Acme", email="acme.example")

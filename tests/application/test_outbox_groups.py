@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from domain.errors import SendFailed
 from domain.model import OutboxStatus
+from tests.application.fakes import FakeInbox
 from tests.application.test_use_cases import World
 
 
@@ -82,3 +85,20 @@ def test_a_lost_connection_finishes_its_group_and_leaves_the_rest_for_later() ->
     assert sorted(statuses(world)) == sorted([OutboxStatus.SENT] * 2 + [OutboxStatus.PENDING] * 4)
     assert all(o.last_error for o in world.state.outbound.values()
                if o.status == OutboxStatus.PENDING)
+
+
+def test_forwards_read_their_originals_one_group_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    world = World(smtp_connections=2)
+    queued(world, 5)  # strangers: forwarded, each with its original attached
+    asked: list[list[int]] = []
+    read = FakeInbox.raw_bytes
+
+    def recording(self: FakeInbox, inbound_ids: list[int]) -> dict[int, bytes]:
+        asked.append(sorted(inbound_ids))
+        return read(self, inbound_ids)
+
+    monkeypatch.setattr(FakeInbox, "raw_bytes", recording)
+    world.outbox.run_once()
+    assert [len(ids) for ids in asked] == [2, 2, 1]  # never the whole batch's originals at once
+    assert sorted(i for ids in asked for i in ids) == sorted(world.state.raw)
+    assert len(world.mailer.sent) == 5 and all(original for _, _, original in world.mailer.sent)

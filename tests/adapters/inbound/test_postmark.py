@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 
 import pytest
 
@@ -66,6 +67,25 @@ class TestRebuilt:
                                    "Data": base64.b64encode(b"attachment").decode()}]
         (attachment,) = document(receive(payload).raw)["attachments"]
         assert attachment[0] == "test.txt" and attachment[-1] == b"attachment"
+
+    def test_a_large_attachment_and_a_small_one_come_back_byte_for_byte(self) -> None:
+        payload = postmark_payload(split(reference_message()))
+        big, small = os.urandom(3_000_001), b"small"  # over a chunk of base64, not a multiple
+        payload["Attachments"] = [
+            {"Name": "scan.pdf", "ContentType": "application/pdf",
+             "Content": base64.b64encode(big).decode()},
+            {"Name": "note.txt", "ContentType": "text/plain",
+             "Content": base64.b64encode(small).decode()}]
+        raw = receive(payload).raw
+        assert base64.encodebytes(big).replace(b"\n", b"\r\n") in raw  # 76-character lines
+        assert [(a[0], a[-1]) for a in document(raw)["attachments"]] == \
+            [("note.txt", small), ("scan.pdf", big)]  # sorted by name
+
+    def test_attachment_content_that_is_not_base64_is_malformed(self) -> None:
+        payload = postmark_payload(split(reference_message()))
+        payload["Attachments"] = [{"Name": "x.bin", "Content": "abc"}]  # a wrong length
+        with pytest.raises(MalformedPayload, match="base64"):
+            receive(payload)
 
     def test_a_tracking_webhook_on_the_inbound_url_is_malformed(self) -> None:
         with pytest.raises(MalformedPayload, match="Bounce"):
