@@ -61,7 +61,9 @@ def end_to_end(sqlite: dict[str, Any], floor_rate: float) -> None:
     runs = sqlite["saturation"]
     processed = mean(runs, "processed_per_s")
     say()
-    say(f"END TO END, SQLite, default configuration (one web process with its inline worker), "
+    shape = ("the Procfile's web and worker processes" if sqlite.get("workers") else
+             "default configuration (one web process with its inline worker)")
+    say(f"END TO END, SQLite, {shape}, "
         f"{sqlite['accounts']:,} accounts + contacts, {sqlite['tickets']:,} tickets; closed loop, "
         f"{runs[0]['connections']} connections")
     say("  (accepted: HTTP 200 per second of sending; processed: accepted messages per second "

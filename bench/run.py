@@ -67,6 +67,9 @@ def main() -> None:
     progress("end to end on SQLite, closed loop: 1,000 accounts")
     results["sqlite"] = sweep.saturation(plan, accounts=1000, tickets=1000)
     report.end_to_end(results["sqlite"], floor)
+    progress("end to end on SQLite, the Procfile's web + worker, closed loop")
+    results["sqlite_procfile"] = sweep.saturation(plan, accounts=1000, tickets=1000, workers=1)
+    report.end_to_end(results["sqlite_procfile"], floor)
     if "scale" not in args.skip:  # next to the small side in time: the machine is shared
         progress(f"scale: seeding {plan.big_accounts:,} accounts + contacts and "
                  f"{plan.big_tickets:,} tickets")
@@ -128,9 +131,12 @@ def describe(messages: list[bytes]) -> dict[str, Any]:
 def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
     floor = results["floor"]["rate"]
     processed = mean(results["sqlite"]["saturation"], "processed_per_s")
+    procfile = mean(results["sqlite_procfile"]["saturation"], "processed_per_s")
     at_100 = next(r for r in results["sweep"] if r["offered_per_s"] == 100)
-    rows = [("processed >= 0.5 x floor (SQLite)", f"{processed / floor:.2f} x floor",
+    rows = [("processed >= 0.5 x floor (SQLite, one process)", f"{processed / floor:.2f} x floor",
              processed >= 0.5 * floor),
+            ("processed >= 0.5 x floor (SQLite, Procfile web + worker)",
+             f"{procfile / floor:.2f} x floor", procfile >= 0.5 * floor),
             ("acknowledgement p99 < 50 ms at 100/s (SQLite)", f"{at_100['p99_ms']:.1f} ms",
              at_100["p99_ms"] < 50)]
     if "scale" in results:

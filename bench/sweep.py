@@ -48,10 +48,11 @@ def saturate(deployment: Deployment, batches: mix.Batches, plan: Plan) -> list[d
     return results
 
 
-def saturation(plan: Plan, *, accounts: int, tickets: int) -> dict[str, Any]:
+def saturation(plan: Plan, *, accounts: int, tickets: int, workers: int = 0) -> dict[str, Any]:
     """Closed-loop runs on a fresh database. The same sequence of batches for every database
-    size, so that the scale comparison compares like with like."""
-    with Deployment(accounts=accounts, tickets=tickets) as deployment:
+    size, so that the scale comparison compares like with like. workers: 0 is `make run`'s
+    one process; 1 is the Procfile's web and worker processes (on the same SQLite file)."""
+    with Deployment(accounts=accounts, tickets=tickets, workers=workers) as deployment:
         if deployment.seed_seconds > 5:
             progress(f"seeded in {deployment.seed_seconds:.0f} s")
         runs = saturate(deployment, mix.Batches(accounts, tickets, plan.pool), plan)
@@ -59,7 +60,7 @@ def saturation(plan: Plan, *, accounts: int, tickets: int) -> dict[str, Any]:
             rows = {t: c.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
                     for t in ("account", "contact", "ticket")}
     return {"accounts": accounts, "tickets": tickets, "seed_seconds": deployment.seed_seconds,
-            "rows_after": rows, "saturation": runs}
+            "rows_after": rows, "saturation": runs, "workers": workers}
 
 
 def sweep(plan: Plan, *, accounts: int = 1000, tickets: int = 1000) -> list[dict[str, Any]]:
