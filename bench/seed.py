@@ -22,7 +22,7 @@ from domain.automation import field_key
 CHUNK = 50_000
 
 _ACCOUNT = ("id", "name", "name_key", "email", "email_key", "created_at", "updated_at")
-_CONTACT = ("id", "account_id", "name", "email", "email_key", "created_at")
+_CONTACT = ("id", "account_id", "name", "email", "email_key", "created_at", "updated_at")
 _TICKET = ("id", "account_id", "contact_id", "subject", "status", "source", "created_at",
            "updated_at")
 
@@ -47,7 +47,7 @@ def seed(database_url: str, *, accounts: int, tickets: int) -> None:
              f"customer{i}.example", now, now) for i in rows))
         _insert(db, "contact", _CONTACT, (
             (i + 1, i + 1, f"Boss {i}", f"boss@customer{i}.example",
-             f"boss@customer{i}.example", now) for i in rows))
+             f"boss@customer{i}.example", now, now) for i in rows))
     for start in range(0, tickets, CHUNK):
         _insert(db, "ticket", _TICKET, (
             (i + 1, (i % accounts) + 1, (i % accounts) + 1, f"Old ticket {i}", "open", "email",
