@@ -20,7 +20,7 @@ def _waiting(turns: WriteTurns, order: list[str], name: str, *, first: bool) -> 
 
 
 def test_a_durable_writer_goes_before_a_lazy_one_that_waited_longer() -> None:
-    turns, order = WriteTurns(), []
+    turns, order = WriteTurns(starving_after=30), []
     holder = turns.turn(first=False)
     holder.__enter__()
     lazy = _waiting(turns, order, "processing", first=False)
@@ -48,7 +48,8 @@ def test_across_processes_a_lazy_writer_coming_back_at_once_lets_a_waiting_durab
         tmp_path) -> None:
     # Two WriteTurns on one file stand for two processes: flock(2) locks belong to the open
     # file, so the two exclude each other as two processes would.
-    worker, web = WriteTurns(tmp_path / "c.db"), WriteTurns(tmp_path / "c.db")
+    worker = WriteTurns(tmp_path / "c.db", starving_after=30)
+    web = WriteTurns(tmp_path / "c.db", starving_after=30)
     order: list[str] = []
     released = threading.Event()
 
@@ -67,3 +68,25 @@ def test_across_processes_a_lazy_writer_coming_back_at_once_lets_a_waiting_durab
     thread.join(5)
     ingest.join(5)
     assert order == ["ingest", "processing"]
+
+
+def test_a_lazy_writer_that_waited_long_enough_goes_before_waiting_durable_ones() -> None:
+    turns, order = WriteTurns(starving_after=0.05), []
+    with turns.turn(first=True):  # ingest's commit, with more webhooks waiting behind it
+        durable = _waiting(turns, order, "ingest again", first=True)
+        lazy = _waiting(turns, order, "processing", first=False)
+        time.sleep(0.15)  # the lazy writer is past its limit
+    lazy.join(5)
+    durable.join(5)
+    assert order == ["processing", "ingest again"]  # processing is not starved
+
+
+def test_a_lazy_writer_within_its_limit_still_lets_durable_ones_first() -> None:
+    turns, order = WriteTurns(starving_after=30), []
+    with turns.turn(first=True):
+        lazy = _waiting(turns, order, "processing", first=False)
+        durable = _waiting(turns, order, "ingest again", first=True)
+        time.sleep(0.05)
+    lazy.join(5)
+    durable.join(5)
+    assert order == ["ingest again", "processing"]
