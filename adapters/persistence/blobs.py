@@ -44,12 +44,13 @@ def insert_raw(connection: Connection, inbound_id: int, data: bytes) -> None:
 
 
 def insert_row(connection: Connection, table: Table, row: dict[str, Any],
-               plain: Prepared | None = None) -> None:
-    """Insert `row` into `table` (whose integer primary key is its SQLite rowid); a large
-    `data` is written after the row, by blob I/O, in the same transaction."""
+               plain: Prepared) -> None:
+    """Insert `row` into `table` (whose integer primary key is its SQLite rowid): small ones
+    with `plain`, the table's prepared insert; a large `data` is written after the row, by
+    blob I/O, in the same transaction."""
     data = row["data"]
     if connection.dialect.name != "sqlite" or len(data) <= LARGE:
-        (plain or Prepared(insert(table))).execute(connection, row)
+        plain.execute(connection, row)
         return
     statement = insert(table).values({**row, "data": func.zeroblob(len(data))})
     (rowid,) = connection.execute(statement).inserted_primary_key  # type: ignore[misc]

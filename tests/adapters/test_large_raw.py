@@ -4,7 +4,6 @@ the whole-blob copies of SQLite's bound parameters (adapters/persistence/blobs.p
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -12,19 +11,10 @@ from sqlalchemy import text
 from adapters.mail.headers import summarize
 from adapters.persistence.blobs import LARGE
 from adapters.persistence.db import Database
-from adapters.persistence.migrate import upgrade
 from adapters.persistence.storage import SqlStorage
 from adapters.persistence.types import utcnow
 from api.application.ingest import IngestWriter, prepare
 from domain.messages import InboundDelivery
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def large_delivery(size: int, message_id: str = "<big@acme.example>") -> InboundDelivery:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -21,14 +20,6 @@ from adapters.persistence.types import utcnow
 from api.application.ingest import IngestWriter, prepare
 from domain.messages import InboundDelivery, OutgoingMail, QueuedMail
 from tests.conftest import BACKEND
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def writer_for(db: Database, **kw: object) -> IngestWriter:

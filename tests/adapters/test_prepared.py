@@ -4,7 +4,6 @@ cannot (expanding lists, converted result columns); errors keep SQLAlchemy's typ
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +11,6 @@ from sqlalchemy import bindparam, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from adapters.persistence.db import Database
-from adapters.persistence.migrate import upgrade
 from adapters.persistence.prepared import Prepared
 from adapters.persistence.tables import OutboundMessage
 from adapters.persistence.types import UTCDateTime
@@ -20,14 +18,6 @@ from domain.errors import StorageConflict
 
 T = OutboundMessage.__table__  # type: ignore[attr-defined]
 WHEN = datetime(2026, 12, 2, 4, 30, 15, 123456, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def _row(message_id: str) -> dict[str, object]:

@@ -3,14 +3,11 @@ behind, and the records around it are written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from adapters.persistence.db import Database
-from adapters.persistence.migrate import upgrade
 from adapters.persistence.records import SqlRecords
 from adapters.persistence.tables import Contact, Document, Ticket
 from adapters.persistence.types import utcnow
@@ -18,14 +15,6 @@ from adapters.persistence.xml_store import XmlStore
 from domain.messages import Origin
 from domain.xml_model import XmlCode, XmlError
 from domain.xml_records import RecordPlan
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def count(db: Database, model: type) -> int:
