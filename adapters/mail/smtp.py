@@ -22,6 +22,7 @@ from domain.errors import SendFailed
 from domain.messages import OutgoingMail, SmtpServer
 
 _DOT_AFTER_LF = re.compile(rb"\n\.")
+_PLAIN_ADDRESS = re.compile(r"[^\s<>()\[\]\\,;:\"@]+@[^\s<>()\[\]\\,;:\"@]+")
 
 
 class SmtpConnection:
@@ -56,12 +57,12 @@ class SmtpConnection:
             options = [f"SIZE={message.size}"] if client.has_extn("size") else []
             if self.supports_8bit and message.eight_bit:
                 options.append("BODY=8BITMIME")
-            code, reply = client.mail(mail_from, options)
+            code, reply = _command(client, "mail", "FROM:", mail_from, options)
             if code != 250:
                 raise _refused(code, reply, "sender refused")
             refused: dict[str, tuple[int, bytes]] = {}
             for recipient in recipients:
-                code, reply = client.rcpt(recipient)
+                code, reply = _command(client, "rcpt", "TO:", recipient)
                 if code not in (250, 251):
                     refused[recipient] = (code, reply)
             if len(refused) == len(recipients):
@@ -80,6 +81,18 @@ class SmtpConnection:
             raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False,
                              connection_lost=_lost(exc)) from exc
         return PendingSmtpMail(client, sorted(refused))
+
+
+def _command(client: smtplib.SMTP, verb: str, prefix: str, address: str,
+             options: list[str] | None = None) -> tuple[int, bytes]:
+    """MAIL FROM / RCPT TO, as smtplib's mail() and rcpt() send them, but a plain address
+    skips smtplib's quoteaddr: it parses every address with email.utils.parseaddr, a sixth
+    of the outbox's CPU (bench.stages). Anything else (a display name, brackets, a space)
+    still goes through quoteaddr; smtplib refuses CR and LF in a command either way."""
+    quoted = f"<{address}>" if _PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
+    extra = " " + " ".join(options) if options and client.does_esmtp else ""
+    client.putcmd(verb, f"{prefix}{quoted}{extra}")
+    return client.getreply()
 
 
 def _transparent(chunks: Iterable[bytes | memoryview]) -> Iterator[bytes | memoryview]:

@@ -38,6 +38,24 @@ def test_a_message_is_delivered_with_its_envelope(smtp: SmtpSink) -> None:
     assert b"body" in mail.data
 
 
+def test_an_address_with_a_display_name_goes_into_the_envelope_bare(smtp: SmtpSink) -> None:
+    # Plain addresses skip smtplib's parser (adapters/mail/smtp.py _command); others keep it.
+    with mailer(smtp).connect() as connection:
+        connection.send_bytes("Support <support@msp.example>",
+                              ["Team Lead <lead@x.example>", "plain@x.example"], b"\r\nbody\r\n")
+    [mail] = smtp.wait_for(1)
+    assert (mail.mail_from, mail.rcpt_tos) == ("support@msp.example",
+                                               ["lead@x.example", "plain@x.example"])
+
+
+def test_an_address_with_a_line_break_cannot_add_a_command(smtp: SmtpSink) -> None:
+    with mailer(smtp).connect() as connection:
+        connection.send_bytes("support@msp.example", ["a@x.example\r\nRCPT TO:<b@x.example>"],
+                              b"\r\nbody\r\n")
+    [mail] = smtp.wait_for(1)
+    assert mail.rcpt_tos == ["a@x.example"]
+
+
 def test_8bit_mail_is_announced_with_body_8bitmime(smtp: SmtpSink) -> None:
     with mailer(smtp).connect() as connection:
         assert connection.supports_8bit
