@@ -110,6 +110,18 @@ def wait_until(predicate: Callable[[], object], timeout: float = 10.0, interval:
         time.sleep(interval)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL run keeps the tests that use a database (through `database_url`, which
+    is the only way to it): the others (domain rules, use cases on fakes, MIME parsing, the
+    container files) do not depend on the backend and ran in `make test` already."""
+    if BACKEND != "postgres":
+        return
+    kept = [item for item in items if "postgres_template" in getattr(item, "fixturenames", ())]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in set(kept)])
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[tuple[object, str] | None]:
     """One PostgreSQL server per test session, with a migrated template database."""
