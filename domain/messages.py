@@ -299,6 +299,7 @@ class InboundFilter:
     ticket_id: int | None = None
     received_from: datetime | None = None
     received_to: datetime | None = None
+    updated_since: datetime | None = None  # changed (received, claimed, finished) at or after
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,18 +12,15 @@ from sqlmodel import Session
 from adapters.persistence.prepared import Prepared
 from adapters.persistence.tables import (
     Account,
-    Asset,
-    AutomationRule,
-    Charge,
     Contact,
     Document,
     Employee,
-    HistoryNote,
     OutboundMessage,
     Ticket,
     UndeliverableAddress,
 )
 from adapters.persistence.types import UTCDateTime
+from adapters.persistence.xml_tables import Asset, AutomationRule, Charge, HistoryNote
 from domain import model
 from domain.model import (
     MAX_ID,

@@ -11,10 +11,10 @@ from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, sele
 from sqlmodel import Session
 
 from adapters.persistence.blobs import insert_raw, read_raws
-from adapters.persistence.paging import page
+from adapters.persistence.paging import ordered, page
 from adapters.persistence.prepared import Prepared
 from adapters.persistence.tables import DedupeKey, InboundMessage, RawMessage, ReplayToken
-from adapters.persistence.types import UTCDateTime
+from adapters.persistence.types import UTCDateTime, utcnow
 from domain.errors import NotFound
 from domain.messages import Claimed, InboundFilter, PreparedDelivery, Stored
 from domain.model import MessageStatus, Outcome
@@ -35,10 +35,12 @@ _FINISH = Prepared(
     update(T).where(_OWNED, T.c.status == MessageStatus.PROCESSING)
     .values(status=MessageStatus.DONE, outcome=bindparam("outcome"), error=None,
             reason=bindparam("reason"), ticket_id=bindparam("ticket"),
-            processed_at=bindparam("now", type_=UTCDateTime()), lease_expires_at=None))
+            processed_at=bindparam("now", type_=UTCDateTime()), lease_expires_at=None,
+            updated_at=bindparam("now", type_=UTCDateTime())))
 _FAIL = Prepared(update(T).where(_OWNED)
                  .values(status=MessageStatus.FAILED, error=bindparam("error"),
                          processed_at=bindparam("now", type_=UTCDateTime()),
+                         updated_at=bindparam("now", type_=UTCDateTime()),
                          lease_expires_at=None))
 _CLAIMABLE = Prepared(select(literal(1)).where(or_(
     T.c.status == MessageStatus.QUEUED,
@@ -55,7 +57,7 @@ FILING_OUTCOMES = frozenset({
 def _row(item: PreparedDelivery, now: datetime) -> dict[str, object]:
     d, s = item.delivery, item.summary
     return {
-        "source": d.source, "received_at": now, "message_id": s.message_id,
+        "source": d.source, "received_at": now, "updated_at": now, "message_id": s.message_id,
         "from_address": s.from_address, "to_addresses": s.to, "subject": s.subject,
         "envelope_from": d.envelope_from, "envelope_to": list(d.envelope_to), "size": len(d.raw),
         "sha256": item.sha256, "provider_event_id": d.provider_event_id,
@@ -165,6 +167,7 @@ class SqlInbox:
             session.execute(
                 update(T).where(T.c.id.in_(given_up)).values(
                     status=MessageStatus.FAILED, lease_expires_at=None, claim_token=None,
+                    updated_at=now,
                     error=f"processing was interrupted {max_attempts} times (crash or timeout); "
                           "reprocess it once the cause is fixed",
                 )
@@ -175,7 +178,7 @@ class SqlInbox:
         session.execute(
             update(T).where(T.c.id.in_(ids)).values(
                 status=MessageStatus.PROCESSING, claim_token=token, attempts=T.c.attempts + 1,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now,
             )
         )
         claimed = session.execute(
@@ -193,7 +196,7 @@ class SqlInbox:
                 update(T).where(T.c.id == claimed.id, T.c.claim_token == claimed.token,
                                 T.c.status == MessageStatus.PROCESSING)
                 .values(status=MessageStatus.QUEUED, claim_token=None, lease_expires_at=None,
-                        attempts=T.c.attempts - 1))
+                        attempts=T.c.attempts - 1, updated_at=utcnow()))
 
     def raw_bytes(self, inbound_ids: list[int]) -> dict[int, bytes]:
         return read_raws(self.session.connection(), inbound_ids)
@@ -226,7 +229,7 @@ class SqlInbox:
                                 .where(_R.c.inbound_message_id == inbound_id))),
             ).values(status=MessageStatus.QUEUED, generation=T.c.generation + 1, attempts=0,
                      outcome=None, reason=None, error=None, claim_token=None, lease_expires_at=None,
-                     duplicate_of_id=None)
+                     duplicate_of_id=None, updated_at=utcnow())
         )
         return result.rowcount == 1
 
@@ -242,8 +245,8 @@ class SqlInbox:
             raise NotFound(f"inbound message {inbound_id} not found")
         return message
 
-    def page(self, *, status: str | None, outcome: str | None, limit: int,
-             offset: int, where: InboundFilter | None = None) -> tuple[list[Any], int]:
+    def page(self, *, status: str | None, outcome: str | None, limit: int, offset: int,
+             where: InboundFilter | None = None, sort: str = "-id") -> tuple[list[Any], int]:
         f = replace(where or InboundFilter(), **{k: v for k, v in
                                                   (("status", status), ("outcome", outcome)) if v})
         query = select(InboundMessage).order_by(InboundMessage.id.desc())  # type: ignore[union-attr]
@@ -258,6 +261,7 @@ class SqlInbox:
             query = query.where(T.c.received_at >= f.received_from)
         if f.received_to is not None:
             query = query.where(T.c.received_at < f.received_to)
+        query = ordered(query, InboundMessage, f.updated_since, sort)
         return page(self.session, query, limit=limit, offset=offset)
 
     def outcome_counts(self, since: datetime) -> dict[str, int]:

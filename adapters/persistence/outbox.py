@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
 from sqlmodel import Session
 
-from adapters.persistence.paging import page
+from adapters.persistence.paging import ordered, page
 from adapters.persistence.prepared import Prepared
 from adapters.persistence.tables import OutboundMessage, UndeliverableAddress
-from adapters.persistence.types import UTCDateTime
+from adapters.persistence.types import UTCDateTime, utcnow
 from domain.addresses import sender_cap_key
 from domain.messages import DueMail, OutgoingMail, QueuedMail
 from domain.model import OutboxStatus
@@ -38,12 +38,16 @@ _DUE = Prepared(select(literal(1)).where(or_(
          or_(T.c.lease_expires_at.is_(None), T.c.lease_expires_at < _NOW)),
     and_(T.c.status == OutboxStatus.SENDING, T.c.lease_expires_at < _NOW))).limit(1))
 _HANDED_OVER = _claimed_update(OutboxStatus.PENDING, status=OutboxStatus.SENDING)
+# Handing over changes nothing the list shows ("sending" is listed as pending): no updated_at.
 _SENT = _claimed_update(OutboxStatus.SENDING, status=OutboxStatus.SENT, lease_expires_at=None,
-                        sent_at=bindparam("at"), last_error=bindparam("note"))
+                        sent_at=bindparam("at"), last_error=bindparam("note"),
+                        updated_at=bindparam("at", type_=UTCDateTime()))
 _RETRY = _claimed_update(None, status=OutboxStatus.PENDING, sent_at=None, lease_expires_at=None,
-                         last_error=bindparam("note"), next_attempt_at=bindparam("at"))
+                         last_error=bindparam("note"), next_attempt_at=bindparam("at"),
+                         updated_at=bindparam("now", type_=UTCDateTime()))
 _FAILED = _claimed_update(None, status=OutboxStatus.FAILED, lease_expires_at=None,
-                          last_error=bindparam("note"))
+                          last_error=bindparam("note"),
+                          updated_at=bindparam("now", type_=UTCDateTime()))
 UNCONFIRMED = ("delivery unconfirmed: the sender stopped while the SMTP server was accepting "
                "this mail; not sent again, to avoid a duplicate")
 
@@ -71,13 +75,14 @@ class SqlOutbox:
             "attach_original": queued.attach_original,
             "inbound_message_id": queued.inbound_message_id, "ticket_id": queued.ticket_id,
             "status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": now,
-            "created_at": now,
+            "created_at": now, "updated_at": now,
             "origin_key": sender_cap_key(queued.origin) if queued.origin else None,
         }).scalar_one())
 
     def mark_bounced(self, message_id: str, now: datetime, diagnostic: str) -> None:
         self.session.execute(update(T).where(T.c.message_id == message_id).values(
-            bounced_at=now, last_error=f"bounced: {diagnostic}"[:2000] if diagnostic else "bounced"))
+            bounced_at=now, updated_at=now,
+            last_error=f"bounced: {diagnostic}"[:2000] if diagnostic else "bounced"))
 
     def mark_undeliverable(self, addresses: tuple[str, ...], *, until: datetime, reason: str,
                            message_id: str | None) -> None:
@@ -98,7 +103,7 @@ class SqlOutbox:
         session.execute(update(T).where(T.c.status == OutboxStatus.SENDING,
                                         T.c.lease_expires_at < now)
                         .values(status=OutboxStatus.SENT, sent_at=now, lease_expires_at=None,
-                                last_error=UNCONFIRMED))
+                                last_error=UNCONFIRMED, updated_at=now))
         query = (select(T.c.id).where(T.c.status == OutboxStatus.PENDING,
                                       T.c.next_attempt_at <= now)
                  .where((T.c.lease_expires_at.is_(None)) | (T.c.lease_expires_at < now))
@@ -109,7 +114,8 @@ class SqlOutbox:
         if not ids:
             return []
         session.execute(update(T).where(T.c.id.in_(ids)).values(
-            attempts=T.c.attempts + 1, lease_expires_at=now + timedelta(seconds=lease_seconds)))
+            attempts=T.c.attempts + 1, lease_expires_at=now + timedelta(seconds=lease_seconds),
+            updated_at=now))
         rows = session.execute(select(
             T.c.id, T.c.kind, T.c.mail_from, T.c.to_addresses, T.c.bcc_addresses, T.c.subject,
             T.c.body, T.c.html_body, T.c.headers, T.c.message_id, T.c.from_name, T.c.attach_original,
@@ -132,10 +138,10 @@ class SqlOutbox:
         return self._claimed(_SENT, mail, at=now, note=note)
 
     def mark_retry(self, mail: DueMail, error: str, next_attempt_at: datetime) -> bool:
-        return self._claimed(_RETRY, mail, note=error[:2000], at=next_attempt_at)
+        return self._claimed(_RETRY, mail, note=error[:2000], at=next_attempt_at, now=utcnow())
 
     def mark_failed(self, mail: DueMail, error: str) -> bool:
-        return self._claimed(_FAILED, mail, note=error[:2000])
+        return self._claimed(_FAILED, mail, note=error[:2000], now=utcnow())
 
     def _claimed(self, statement: Any, mail: DueMail, **values: object) -> bool:
         result = statement.execute(
@@ -156,10 +162,11 @@ class SqlOutbox:
         return bool(self.session.execute(
             update(T).where(T.c.id == mail_id, T.c.status == OutboxStatus.FAILED)
             .values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now,
-                    lease_expires_at=None)).rowcount == 1)
+                    lease_expires_at=None, updated_at=now)).rowcount == 1)
 
     def page(self, *, status: str | None, kind: str | None, inbound_message_id: int | None,
-             limit: int, offset: int) -> tuple[list[Any], int]:
+             limit: int, offset: int, updated_since: datetime | None = None,
+             sort: str = "-id") -> tuple[list[Any], int]:
         query = select(OutboundMessage).order_by(OutboundMessage.id.desc())  # type: ignore[union-attr]
         if status is not None:  # "sending" (handed over, answer pending) shows as pending
             statuses = _OPEN if status == OutboxStatus.PENDING else [status]
@@ -168,4 +175,5 @@ class SqlOutbox:
             query = query.where(OutboundMessage.kind == kind)
         if inbound_message_id is not None:
             query = query.where(OutboundMessage.inbound_message_id == inbound_message_id)
+        query = ordered(query, OutboundMessage, updated_since, sort)
         return page(self.session, query, limit=limit, offset=offset)

@@ -10,23 +10,20 @@ from sqlalchemy import Select, bindparam, case, delete, false, func, insert, or_
 from sqlmodel import Session, SQLModel
 
 from adapters.persistence.blobs import LARGE, insert_row
-from adapters.persistence.paging import page
+from adapters.persistence.paging import ordered, page
 from adapters.persistence.prepared import Prepared
 from adapters.persistence.tables import (
     Account,
-    Asset,
     Attachment,
-    AutomationRule,
-    Charge,
     Contact,
     Document,
     Employee,
-    HistoryNote,
     OutboundMessage,
     Ticket,
     TicketRequest,
 )
 from adapters.persistence.types import UTCDateTime
+from adapters.persistence.xml_tables import Asset, AutomationRule, Charge, HistoryNote
 from domain.addresses import address_key, domain_of
 from domain.automation import field_key
 from domain.errors import Conflict, InvalidInput, NotFound
@@ -63,17 +60,6 @@ def _with_keys(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- accounts ---------------------------------------------------------------------------------
-
-def _listing(query: Select[Any], model: Any, updated_since: datetime | None,
-             sort: str) -> Select[Any]:
-    """The list endpoints' filter on the last change and their order (the id breaks ties, so
-    pages do not overlap)."""
-    if updated_since is not None:
-        query = query.where(model.updated_at >= updated_since)
-    column, descending = getattr(model, sort.lstrip("-")), sort.startswith("-")
-    columns = [column] if column is model.id else [column, model.id]
-    return query.order_by(None).order_by(*(c.desc() if descending else c.asc() for c in columns))
-
 
 def _accounts_query(email: str | None) -> Select[Any]:
     query = select(Account).order_by(Account.id.desc())
@@ -160,14 +146,14 @@ class SqlRecords:
         for column, value in equal.items():
             if value is not None:
                 query = query.where(getattr(model, column) == value)
-        return page(self.session, _listing(query, model, updated_since, sort),
+        return page(self.session, ordered(query, model, updated_since, sort),
                     limit=limit, offset=offset)
 
     def accounts_page(self, *, email: str | None, limit: int, offset: int,
                       updated_since: datetime | None = None,
                       sort: str = "-id") -> tuple[list[Any], int]:
         """Accounts holding an address or its domain (in Email, Email2 or a contact)."""
-        return page(self.session, _listing(_accounts_query(email), Account, updated_since, sort),
+        return page(self.session, ordered(_accounts_query(email), Account, updated_since, sort),
                     limit=limit, offset=offset)
 
     def rules_page(self, *, kind: str | None, limit: int, offset: int,

@@ -3,24 +3,13 @@ updates never rewrite them (measured here: rewriting a 21 KB row cost ~53 KB of 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Date, ForeignKey, Index, Integer, LargeBinary, Text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-from adapters.persistence.types import UTCDateTime, utcnow
-
-
-def _dt(**kw: Any) -> Any:
-    return Field(sa_type=UTCDateTime, **kw)
-
-
-def _fk(target: str, *, nullable: bool = True, ondelete: str | None = None, index: bool = True) -> Any:
-    return Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index),
-    )
+from adapters.persistence.types import foreign_key, utc_field, utcnow
 
 
 class Account(SQLModel, table=True):
@@ -38,18 +27,18 @@ class Account(SQLModel, table=True):
     name_key: str | None = Field(default=None, index=True)
     account_number_key: str | None = Field(default=None, index=True)
     external_id_key: str | None = Field(default=None, index=True)
-    created_at: datetime = _dt(default_factory=utcnow)
-    updated_at: datetime = _dt(default_factory=utcnow)
+    created_at: datetime = utc_field(default_factory=utcnow)
+    updated_at: datetime = utc_field(default_factory=utcnow)
 
 
 class Contact(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    account_id: int = _fk("account.id", nullable=False, ondelete="CASCADE")
+    account_id: int = foreign_key("account.id", nullable=False, ondelete="CASCADE")
     name: str
     email: str | None = None
     email_key: str | None = Field(default=None, index=True)
-    created_at: datetime = _dt(default_factory=utcnow)
-    updated_at: datetime = _dt(default_factory=utcnow)
+    created_at: datetime = utc_field(default_factory=utcnow)
+    updated_at: datetime = utc_field(default_factory=utcnow)
 
 
 class Employee(SQLModel, table=True):
@@ -60,21 +49,21 @@ class Employee(SQLModel, table=True):
     email1_key: str | None = Field(default=None, index=True)
     email2_key: str | None = Field(default=None, index=True)
     active: bool = True
-    created_at: datetime = _dt(default_factory=utcnow)
-    updated_at: datetime = _dt(default_factory=utcnow)
+    created_at: datetime = utc_field(default_factory=utcnow)
+    updated_at: datetime = utc_field(default_factory=utcnow)
 
 
 class Ticket(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    account_id: int | None = _fk("account.id")
-    contact_id: int | None = _fk("contact.id", ondelete="SET NULL", index=False)
+    account_id: int | None = foreign_key("account.id")
+    contact_id: int | None = foreign_key("contact.id", ondelete="SET NULL", index=False)
     subject: str = Field(sa_type=Text)
     description: str | None = Field(default=None, sa_type=Text)
     status: str = Field(default="open", index=True)
     priority: int | None = None
     source: str = "api"
-    created_at: datetime = _dt(default_factory=utcnow)
-    updated_at: datetime = _dt(default_factory=utcnow)
+    created_at: datetime = utc_field(default_factory=utcnow)
+    updated_at: datetime = utc_field(default_factory=utcnow)
 
 
 class TicketRequest(SQLModel, table=True):
@@ -83,17 +72,18 @@ class TicketRequest(SQLModel, table=True):
 
     idempotency_key: str = Field(primary_key=True)
     request_digest: bytes = Field(sa_type=LargeBinary)
-    ticket_id: int = _fk("ticket.id", nullable=False, ondelete="CASCADE", index=False)
-    created_at: datetime = _dt(default_factory=utcnow)
+    ticket_id: int = foreign_key("ticket.id", nullable=False, ondelete="CASCADE", index=False)
+    created_at: datetime = utc_field(default_factory=utcnow)
 
 
 class InboundMessage(SQLModel, table=True):
     __tablename__ = "inbound_message"
-    __table_args__ = (Index("ix_inbound_message_status_id", "status", "id"),)
+    __table_args__ = (Index("ix_inbound_message_status_id", "status", "id"),
+                      Index("ix_inbound_message_updated_at_id", "updated_at", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
     source: str
-    received_at: datetime = _dt(default_factory=utcnow)
+    received_at: datetime = utc_field(default_factory=utcnow)
     message_id: str | None = Field(default=None, sa_type=Text)
     from_address: str | None = None
     to_addresses: list[str] = Field(default_factory=list, sa_type=JSON)
@@ -108,14 +98,17 @@ class InboundMessage(SQLModel, table=True):
     status: str = "queued"
     outcome: str | None = Field(default=None, index=True)
     reason: str | None = Field(default=None, sa_type=Text)
-    ticket_id: int | None = _fk("ticket.id", ondelete="SET NULL")
+    ticket_id: int | None = foreign_key("ticket.id", ondelete="SET NULL")
     attempts: int = 0
     generation: int = 0
     error: str | None = Field(default=None, sa_type=Text)
-    lease_expires_at: datetime | None = _dt(default=None)
+    lease_expires_at: datetime | None = utc_field(default=None)
     claim_token: str | None = None
     duplicate_of_id: int | None = None
-    processed_at: datetime | None = _dt(default=None)
+    processed_at: datetime | None = utc_field(default=None)
+    # Set by every change the processing log shows (status, outcome, attempts, ...), for
+    # GET /api/v1/inbound-messages?updated_since=...
+    updated_at: datetime = utc_field(default_factory=utcnow)
 
 
 class RawMessage(SQLModel, table=True):
@@ -138,24 +131,24 @@ class DedupeKey(SQLModel, table=True):
 
 class Document(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int = _fk("ticket.id", nullable=False, ondelete="CASCADE")
+    ticket_id: int = foreign_key("ticket.id", nullable=False, ondelete="CASCADE")
     kind: str
-    inbound_message_id: int | None = _fk("inbound_message.id", ondelete="SET NULL")
+    inbound_message_id: int | None = foreign_key("inbound_message.id", ondelete="SET NULL")
     message_id: str | None = Field(default=None, sa_type=Text)
     from_address: str | None = None
     to_addresses: list[str] = Field(default_factory=list, sa_type=JSON)
     cc_addresses: list[str] = Field(default_factory=list, sa_type=JSON)
     subject: str | None = Field(default=None, sa_type=Text)
-    date: datetime | None = _dt(default=None)
+    date: datetime | None = utc_field(default=None)
     text: str | None = Field(default=None, sa_type=Text)
     reply_text: str | None = Field(default=None, sa_type=Text)
     html: str | None = Field(default=None, sa_type=Text)
-    created_at: datetime = _dt(default_factory=utcnow)
+    created_at: datetime = utc_field(default_factory=utcnow)
 
 
 class Attachment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    document_id: int = _fk("document.id", nullable=False, ondelete="CASCADE")
+    document_id: int = foreign_key("document.id", nullable=False, ondelete="CASCADE")
     filename: str
     content_type: str
     size: int
@@ -170,14 +163,15 @@ class OutboundMessage(SQLModel, table=True):
         Index("ix_outbound_message_status_due", "status", "next_attempt_at"),
         Index("ix_outbound_message_recipient", "recipient_key", "kind", "created_at"),
         Index("ix_outbound_message_origin", "origin_key", "kind", "created_at"),
+        Index("ix_outbound_message_updated_at_id", "updated_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str
     # One row per (inbound message, generation, purpose): a retried decision cannot send twice.
     purpose_key: str | None = Field(default=None, unique=True)
-    inbound_message_id: int | None = _fk("inbound_message.id", ondelete="SET NULL")
-    ticket_id: int | None = _fk("ticket.id", ondelete="SET NULL", index=False)
+    inbound_message_id: int | None = foreign_key("inbound_message.id", ondelete="SET NULL")
+    ticket_id: int | None = foreign_key("ticket.id", ondelete="SET NULL", index=False)
     mail_from: str
     from_name: str | None = None  # the display name of From (CONNECTOR_FROM_NAME when queued)
     to_addresses: list[str] = Field(default_factory=list, sa_type=JSON)
@@ -194,11 +188,13 @@ class OutboundMessage(SQLModel, table=True):
     status: str = "pending"
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=Text)
-    next_attempt_at: datetime = _dt(default_factory=utcnow)
-    lease_expires_at: datetime | None = _dt(default=None)
-    created_at: datetime = _dt(default_factory=utcnow)
-    sent_at: datetime | None = _dt(default=None)
-    bounced_at: datetime | None = _dt(default=None)
+    next_attempt_at: datetime = utc_field(default_factory=utcnow)
+    lease_expires_at: datetime | None = utc_field(default=None)
+    created_at: datetime = utc_field(default_factory=utcnow)
+    sent_at: datetime | None = utc_field(default=None)
+    bounced_at: datetime | None = utc_field(default=None)
+    # Set by every change the outbox list shows (status, attempts, last error, a bounce).
+    updated_at: datetime = utc_field(default_factory=utcnow)
 
 
 class UndeliverableAddress(SQLModel, table=True):
@@ -206,7 +202,7 @@ class UndeliverableAddress(SQLModel, table=True):
     __tablename__ = "undeliverable_address"
 
     address: str = Field(primary_key=True)
-    until: datetime = _dt()
+    until: datetime = utc_field()
     reason: str = Field(default="", sa_type=Text)
     outbound_message_id: str | None = None
 
@@ -227,11 +223,11 @@ class MailboxState(SQLModel, table=True):
     key: str = Field(primary_key=True)
     uidvalidity: int = Field(sa_type=BigInteger)
     last_uid: int = Field(sa_type=BigInteger)
-    updated_at: datetime = _dt(default_factory=utcnow)
+    updated_at: datetime = utc_field(default_factory=utcnow)
     # the poller's health, shown by every process (/readyz, /metrics): set on the mailbox's row
     name: str | None = None
     connected: bool = False
-    last_success_at: datetime | None = _dt(default=None)
+    last_success_at: datetime | None = utc_field(default=None)
     last_error: str | None = Field(default=None, sa_type=Text)
     taken: int = Field(default=0, sa_type=BigInteger)
 
@@ -241,9 +237,9 @@ class Credential(SQLModel, table=True):
     kind: str = Field(primary_key=True)
     name: str = Field(primary_key=True)
     digest: bytes = Field(sa_type=LargeBinary)
-    created_at: datetime = _dt(default_factory=utcnow)
-    last_used_at: datetime | None = _dt(default=None)
-    expires_at: datetime | None = _dt(default=None)  # a retiring API key's end of grace
+    created_at: datetime = utc_field(default_factory=utcnow)
+    last_used_at: datetime | None = utc_field(default=None)
+    expires_at: datetime | None = utc_field(default=None)  # a retiring API key's end of grace
 
 
 class ReplayToken(SQLModel, table=True):
@@ -252,76 +248,4 @@ class ReplayToken(SQLModel, table=True):
 
     token: str = Field(primary_key=True)
     provider: str
-    expires_at: datetime = _dt(index=True)
-
-
-# --- records written by XML transactions (docs/xml-api.md) -------------------------------------
-
-class Asset(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = _fk("account.id", nullable=False)
-    contact_id: int | None = _fk("contact.id", ondelete="SET NULL", index=False)
-    name: str
-    code: str | None = None
-    asset_type: str | None = None
-    status: str = "active"
-    serial_no: str | None = None
-    manufacturer: str | None = None
-    model: str | None = None
-    location: str | None = None
-    description: str | None = Field(default=None, sa_type=Text)
-    notes: str | None = Field(default=None, sa_type=Text)
-    purchase_date: date | None = Field(default=None, sa_type=Date)
-    warranty_expires: date | None = Field(default=None, sa_type=Date)
-    created_at: datetime = _dt(default_factory=utcnow)
-    updated_at: datetime = _dt(default_factory=utcnow)
-
-
-class Charge(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = _fk("account.id", nullable=False)
-    ticket_id: int | None = _fk("ticket.id", ondelete="SET NULL")
-    employee_id: int | None = _fk("employee.id", ondelete="SET NULL", index=False)
-    item: str | None = None
-    charge_date: date = Field(default_factory=lambda: utcnow().date(), sa_type=Date)
-    description: str = Field(sa_type=Text)
-    # Decimal text ("1.5"): money and hours never pass through binary floating point.
-    quantity: str = "1"
-    price: str | None = None
-    billable: bool = True
-    stage: str = "draft"
-    created_at: datetime = _dt(default_factory=utcnow)
-    updated_at: datetime = _dt(default_factory=utcnow)
-
-
-class HistoryNote(SQLModel, table=True):
-    __tablename__ = "history_note"
-
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = _fk("account.id", nullable=False)
-    ticket_id: int | None = _fk("ticket.id", ondelete="SET NULL")
-    contact_id: int | None = _fk("contact.id", ondelete="SET NULL", index=False)
-    employee_id: int | None = _fk("employee.id", ondelete="SET NULL", index=False)
-    kind: str | None = None
-    note_date: datetime = _dt(default_factory=utcnow)
-    description: str = Field(sa_type=Text)
-    created_at: datetime = _dt(default_factory=utcnow)
-    updated_at: datetime = _dt(default_factory=utcnow)
-
-
-class AutomationRule(SQLModel, table=True):
-    """An automated-email rule (SPEC §3); each kind runs in position order."""
-    __tablename__ = "automation_rule"
-    __table_args__ = (Index("ix_automation_rule_kind_position", "kind", "position"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str
-    position: int = 0
-    enabled: bool = True
-    sender: str | None = None
-    subject_contains: str | None = None
-    account_field: str | None = None
-    location: str = "anywhere"
-    marker: str | None = None
-    created_at: datetime = _dt(default_factory=utcnow)
-    updated_at: datetime = _dt(default_factory=utcnow)
+    expires_at: datetime = utc_field(index=True)

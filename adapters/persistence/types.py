@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import Column, DateTime, ForeignKey, Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -30,3 +32,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def utc_field(**kw: Any) -> Any:
+    """A UTCDateTime column."""
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+def foreign_key(target: str, *, nullable: bool = True, ondelete: str | None = None,
+                index: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(
+        Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from api.application.clock import utcnow
@@ -13,12 +14,12 @@ Page = tuple[list[Any], int]
 
 
 def list_inbound(app: Services, *, status: str | None, outcome: str | None, limit: int,
-                 offset: int, where: InboundFilter | None = None) -> Page:
-    """The processing log, newest first; `where` filters by source, sender, subject text,
-    ticket and date range too."""
+                 offset: int, where: InboundFilter | None = None, sort: str = "-id") -> Page:
+    """The processing log, newest first (or in the `sort` order); `where` filters by source,
+    sender, subject text, ticket, date range and last change too."""
     with app.storage.reading() as uow:
         return uow.inbox.page(status=status, outcome=outcome, limit=limit, offset=offset,
-                              where=where)
+                              where=where, sort=sort)
 
 
 def get_inbound(app: Services, *, inbound_id: int) -> Any:
@@ -52,10 +53,12 @@ def reprocess(app: Services, *, inbound_id: int) -> Any:
 
 
 def list_outbound(app: Services, *, status: str | None, kind: str | None,
-                  inbound_message_id: int | None, limit: int, offset: int) -> Page:
+                  inbound_message_id: int | None, limit: int, offset: int,
+                  updated_since: datetime | None = None, sort: str = "-id") -> Page:
     with app.storage.reading() as uow:
         return uow.outbox.page(status=status, kind=kind, inbound_message_id=inbound_message_id,
-                               limit=limit, offset=offset)
+                               limit=limit, offset=offset, updated_since=updated_since,
+                               sort=sort)
 
 
 def retry_outbound(app: Services, *, mail_id: int) -> Any:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from tests.api.conftest import Api
+from tests.conftest import SmtpSink, wait_until
+from tests.mail import email
 
 
 def subjects(api: Api, query: str) -> list[str]:
@@ -80,3 +82,35 @@ def test_contacts_and_employees_take_the_same_parameters(api: Api) -> None:
     assert (found["total"], found["items"][0]["active"]) == (1, False)
     response = api.client.get("/api/v1/employees?sort=name", headers=api.headers)
     assert response.status_code == 422
+
+
+def test_the_processing_log_follows_each_message_through_its_changes(api: Api) -> None:
+    first, second = (api.deliver(email(subject=s)) for s in ("first", "second"))
+    assert first["updated_at"] >= first["processed_at"] >= first["received_at"]
+    api.post(f"/api/v1/inbound-messages/{first['id']}/reprocess", status=200)
+    again = api.processed(first["id"])
+    log = "/api/v1/inbound-messages"
+    assert [m["subject"] for m in api.get(log)["items"]] == ["second", "first"]  # as before
+    assert [m["subject"] for m in api.get(f"{log}?sort=-updated_at")["items"]] == \
+        ["first", "second"]
+    assert [m["subject"] for m in api.get(f"{log}?sort=updated_at")["items"]] == \
+        ["second", "first"]
+    assert again["updated_at"] > second["updated_at"]
+    since = quote(again["updated_at"])
+    assert [m["id"] for m in api.get(f"{log}?updated_since={since}")["items"]] == [first["id"]]
+    bad = api.client.get(f"{log}?updated_since=yesterday", headers=api.headers)
+    assert bad.status_code == 422 and bad.json()["code"] == "request_invalid"
+
+
+def test_the_outbox_list_follows_each_mail_until_it_is_sent(api: Api, smtp: SmtpSink) -> None:
+    for sent, subject in enumerate(("first", "second"), start=1):
+        api.deliver(email(subject=subject))  # unrecognized: each forwarded to the team
+        wait_until(lambda n=sent: api.get("/api/v1/outbound-messages?status=sent")["total"] == n)
+    mails = api.get("/api/v1/outbound-messages?sort=updated_at")["items"]
+    assert [m["subject"].rsplit(" ", 1)[-1] for m in mails] == ["first", "second"]
+    assert all(m["updated_at"] == m["sent_at"] > m["created_at"] for m in mails)
+    since = quote(mails[1]["updated_at"])
+    assert [m["id"] for m in api.get(f"/api/v1/outbound-messages?updated_since={since}")[
+        "items"]] == [mails[1]["id"]]
+    assert [m["id"] for m in api.get("/api/v1/outbound-messages?sort=-updated_at")["items"]] == \
+        [mails[1]["id"], mails[0]["id"]]

@@ -5,6 +5,7 @@ without an exception, as on the real storage."""
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -287,23 +288,30 @@ class FakeUnitOfWork:
 
 
 class FakeStorage:
+    """One unit of work at a time, as a database isolates them: the pollers' tests run several
+    threads on one storage (the rollback's deepcopy of a dict another thread was changing
+    raised "dictionary changed size during iteration")."""
+
     def __init__(self) -> None:
         self.state = State()
+        self._turn = threading.RLock()
 
     @contextmanager
     def reading(self) -> Iterator[FakeUnitOfWork]:
-        yield FakeUnitOfWork(self.state)
+        with self._turn:
+            yield FakeUnitOfWork(self.state)
 
     @contextmanager
     def writing(self, *, durable: bool = True) -> Iterator[FakeUnitOfWork]:
-        before = copy.deepcopy(self.state.__dict__)
-        try:
-            yield FakeUnitOfWork(self.state)
-        except BaseException:
-            self.state.__dict__.update(before)  # rolled back
-            raise
-        self.state.commits += 1
-        self.state.durable_commits += durable
+        with self._turn:
+            before = copy.deepcopy(self.state.__dict__)
+            try:
+                yield FakeUnitOfWork(self.state)
+            except BaseException:
+                self.state.__dict__.update(before)  # rolled back
+                raise
+            self.state.commits += 1
+            self.state.durable_commits += durable
 
     def ping(self) -> None:
         pass

@@ -54,7 +54,9 @@ class FakeImapClient:
         return self.box.uidvalidity
 
     def uids_after(self, uid: int) -> list[int]:
-        return sorted(u for u in self.box.messages if u > uid)
+        # list() copies the keys in one step: the test thread may append meanwhile (a
+        # generator over the dict itself raised "dictionary changed size" under load).
+        return sorted(u for u in list(self.box.messages) if u > uid)
 
     def sizes(self, uids: Sequence[int]) -> dict[int, int]:
         return {u: len(self.box.messages[u]) for u in uids if u in self.box.messages}

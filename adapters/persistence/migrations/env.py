@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, pool
 from sqlmodel import SQLModel
 
 import adapters.persistence.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import adapters.persistence.xml_tables  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -12,7 +12,7 @@ from pydantic import BeforeValidator
 from api.application import processing_log
 from api.http.deps import ServicesDep
 from api.http.documentation import EXAMPLE_MESSAGE
-from api.http.routes.common import AUTH, Limit, Offset, errors
+from api.http.routes.common import AUTH, Limit, Offset, Sort, UpdatedSince, errors
 from api.http.schemas import MAX_ID, InboundMessagePublic, OutboundMessagePublic, Page
 from domain.errors import InvalidInput
 from domain.messages import InboundFilter
@@ -32,11 +32,12 @@ def inbound_public(m: Any) -> InboundMessagePublic:
         attempts=m.attempts, error=m.error, envelope_from=m.envelope_from,
         envelope_to=list(m.envelope_to or []), size=m.size, spam_score=m.spam_score,
         spam_verdict=m.spam_verdict, duplicate_of=m.duplicate_of_id, processed_at=m.processed_at,
+        updated_at=m.updated_at,
     )
 
 
 INBOUND_FILTERS = {"limit", "offset", "status", "outcome", "source", "sender", "subject",
-                   "ticket", "received_from", "received_to"}
+                   "ticket", "received_from", "received_to", "updated_since", "sort"}
 
 
 def _known_filters(request: Request) -> None:
@@ -79,16 +80,20 @@ def list_inbound(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
                      description="received at or after (UTC unless the time says)")] = None,
                  received_to: Annotated[IsoMoment, Query(
                      description="received before (UTC unless the time says)")] = None,
+                 updated_since: UpdatedSince = None, sort: Sort = "-id",
                  ) -> dict[str, object]:
     """The processing log, newest first: every message received, its outcome and why.
 
-    Filters combine (all must match); an unknown query parameter is a 422."""
+    Filters combine (all must match); an unknown query parameter is a 422. A message changes
+    when it is received, claimed by a worker, finished (done or failed) and reprocessed:
+    `updated_since` with `sort=updated_at` follows those changes page by page."""
     ticket_id = int(ticket.lstrip("#")) if ticket else None
     where = InboundFilter(source=source, sender=sender, subject=subject,
                           ticket_id=ticket_id if ticket_id is None or ticket_id <= MAX_ID else -1,
-                          received_from=_utc(received_from), received_to=_utc(received_to))
+                          received_from=_utc(received_from), received_to=_utc(received_to),
+                          updated_since=updated_since)
     items, total = processing_log.list_inbound(app, status=status, outcome=outcome, limit=limit,
-                                               offset=offset, where=where)
+                                               offset=offset, where=where, sort=sort)
     return {"items": [inbound_public(m) for m in items], "total": total}
 
 
@@ -124,11 +129,16 @@ def list_outbound(app: ServicesDep, limit: Limit = 100, offset: Offset = 0,
                   status: Literal["pending", "sent", "failed"] | None = None,
                   kind: Literal["forward", "acknowledgement", "xml_response", "test"] | None = None,
                   inbound_message_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+                  updated_since: UpdatedSince = None, sort: Sort = "-id",
                   ) -> dict[str, object]:
-    """Mail the connector sent or will send, newest first."""
+    """Mail the connector sent or will send, newest first (or in the `sort` order).
+
+    A mail changes when it is queued, each time a sender takes it (attempts), and when it is
+    sent, retried, failed or bounced."""
     items, total = processing_log.list_outbound(app, status=status, kind=kind,
                                                 inbound_message_id=inbound_message_id,
-                                                limit=limit, offset=offset)
+                                                limit=limit, offset=offset,
+                                                updated_since=updated_since, sort=sort)
     return {"items": [outbound_public(o) for o in items], "total": total}
 
 
@@ -146,4 +156,4 @@ def outbound_public(o: Any) -> OutboundMessagePublic:
         last_error=o.last_error, inbound_message_id=o.inbound_message_id,
         ticket_number=format_ticket_number(o.ticket_id) if o.ticket_id else None,
         message_id=o.message_id, created_at=o.created_at, sent_at=o.sent_at,
-        bounced_at=o.bounced_at)
+        bounced_at=o.bounced_at, updated_at=o.updated_at)

@@ -28,7 +28,7 @@ class InboundMessagePublic(BaseModel):
         "ticket_number": "0000123", "attempts": 1, "error": None,
         "envelope_from": "bob@acme.example", "envelope_to": ["support@msp.example"],
         "size": 48940, "spam_score": 0.1, "spam_verdict": "not_spam", "duplicate_of": None,
-        "processed_at": "2026-12-02T09:30:01Z"})
+        "processed_at": "2026-12-02T09:30:01Z", "updated_at": "2026-12-02T09:30:01Z"})
     id: int
     source: str
     received_at: datetime
@@ -49,6 +49,7 @@ class InboundMessagePublic(BaseModel):
     spam_verdict: str | None
     duplicate_of: int | None
     processed_at: datetime | None
+    updated_at: datetime
 
 
 class OutboundMessagePublic(BaseModel):
@@ -58,7 +59,7 @@ class OutboundMessagePublic(BaseModel):
         "attempts": 1, "last_error": None, "inbound_message_id": 4711,
         "ticket_number": "0000123", "message_id": "<ack-902@msp.example>",
         "created_at": "2026-12-02T09:30:01Z", "sent_at": "2026-12-02T09:30:02Z",
-        "bounced_at": None})
+        "bounced_at": None, "updated_at": "2026-12-02T09:30:02Z"})
     id: int
     kind: str
     to: list[str]
@@ -72,6 +73,7 @@ class OutboundMessagePublic(BaseModel):
     created_at: datetime
     sent_at: datetime | None
     bounced_at: datetime | None = None
+    updated_at: datetime
 
 
 class IngestResponse(BaseModel):
