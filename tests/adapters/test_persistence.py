@@ -180,3 +180,44 @@ def test_contacts_and_employees_from_before_0009_were_last_changed_when_created(
                 assert row[0] == row[1] and str(row[1]).startswith("2026-01-02 03:04:05")
     finally:
         database.dispose()
+
+
+def test_messages_from_before_0010_were_last_changed_when_last_processed_or_sent(
+        database_url: str) -> None:
+    from alembic import command
+
+    from adapters.persistence.migrate import alembic_config
+
+    database = Database(database_url)
+    config = alembic_config(database.url)
+    received, processed, sent = ("2026-01-02 03:04:05.000006", "2026-01-02 03:04:07.000000",
+                                 "2026-01-02 03:04:09.000000")
+    try:
+        with database.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            if inspect(connection).has_table("alembic_version"):  # PostgreSQL's is migrated
+                command.downgrade(config, "0009")
+            else:
+                command.upgrade(config, "0009")
+            for processed_at in (processed, None):  # one finished, one still queued
+                connection.execute(text(
+                    "INSERT INTO inbound_message (source, received_at, to_addresses, envelope_to,"
+                    " size, sha256, status, attempts, generation, processed_at) VALUES ('raw', "
+                    ":r, '[]', '[]', 1, '', 'done', 1, 0, :p)"), {"r": received, "p": processed_at})
+            for n, sent_at in enumerate((sent, None)):
+                connection.execute(text(
+                    "INSERT INTO outbound_message (kind, mail_from, to_addresses, bcc_addresses,"
+                    " subject, body, headers, attach_original, message_id, status, attempts, "
+                    "next_attempt_at, created_at, sent_at) VALUES ('forward', 'a@b.example', "
+                    "'[]', '[]', 's', '', '{}', false, :m, 'sent', 1, :c, :c, :s)"),
+                    {"m": f"<{n}@b.example>", "c": received, "s": sent_at})
+        upgrade(database)
+        with database.engine.connect() as connection:
+            inbound = connection.execute(text(
+                "SELECT updated_at FROM inbound_message ORDER BY id")).scalars().all()
+            outbound = connection.execute(text(
+                "SELECT updated_at FROM outbound_message ORDER BY id")).scalars().all()
+        assert [str(t)[:19] for t in inbound] == [processed[:19], received[:19]]
+        assert [str(t)[:19] for t in outbound] == [sent[:19], received[:19]]
+    finally:
+        database.dispose()
