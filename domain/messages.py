@@ -196,9 +196,10 @@ class SmtpServer:
     timeout: float = 30.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class WebhookRequest:
-    """One HTTP request as a provider sent it: nothing decoded yet."""
+    """One HTTP request as a provider sent it: nothing decoded yet. Not frozen: a provider
+    may take the body out (take_body) to free it as soon as it is decoded."""
 
     method: str
     url: str
@@ -212,6 +213,11 @@ class WebhookRequest:
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    def take_body(self) -> bytes:
+        """The body, no longer held here (the caller's reference is then the only one)."""
+        body, self.body = self.body, b""
+        return body
 
     @property
     def content_type(self) -> str:

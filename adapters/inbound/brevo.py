@@ -29,7 +29,7 @@ from adapters.inbound.base import (
     WebhookResult,
     envelope_recipients,
     envelope_sender,
-    load_json,
+    load_json_body,
     safe_id,
     spam_score,
 )
@@ -68,7 +68,7 @@ class BrevoWebhook(InboundWebhook[list[dict[str, Any]]]):
         self._api = api
 
     def decode(self, request: WebhookRequest) -> list[dict[str, Any]]:
-        payload = load_json(request.body, "the Brevo payload")
+        payload = load_json_body(request, "the Brevo payload")
         items = payload.get("items") if isinstance(payload, dict) else None
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise MalformedPayload("not a Brevo inbound payload (no items list)")

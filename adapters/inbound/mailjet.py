@@ -28,7 +28,7 @@ from adapters.inbound.base import (
     WebhookResult,
     envelope_recipients,
     envelope_sender,
-    load_json,
+    load_json_body,
     spam_score,
 )
 from adapters.inbound.rebuild import Attachment, Body, build_message
@@ -42,7 +42,7 @@ class MailjetWebhook(InboundWebhook[dict[str, Any]]):
     provider = "mailjet"
 
     def decode(self, request: WebhookRequest) -> dict[str, Any]:
-        payload = load_json(request.body, "the Mailjet payload")
+        payload = load_json_body(request, "the Mailjet payload")
         if not isinstance(payload, dict) or not isinstance(payload.get("Headers"), dict):
             raise MalformedPayload("not a Mailjet Parse API payload (no Headers object)")
         return payload

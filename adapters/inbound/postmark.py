@@ -27,7 +27,7 @@ from adapters.inbound.base import (
     WebhookResult,
     envelope_recipients,
     envelope_sender,
-    load_json,
+    load_json_body,
     spam_score,
     text_bytes,
     yes_no_verdict,
@@ -41,7 +41,7 @@ class PostmarkWebhook(InboundWebhook[dict[str, Any]]):
     provider = "postmark"
 
     def decode(self, request: WebhookRequest) -> dict[str, Any]:
-        payload = load_json(request.body, "the Postmark payload")
+        payload = load_json_body(request, "the Postmark payload")
         if not isinstance(payload, dict):
             raise MalformedPayload("the Postmark payload is not a JSON object")
         if payload.get("RecordType", "Inbound") != "Inbound":

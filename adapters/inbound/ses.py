@@ -37,6 +37,7 @@ from adapters.inbound.base import (
     envelope_recipients,
     envelope_sender,
     load_json,
+    load_json_body,
     text_bytes,
 )
 from adapters.inbound.sns import SnsHttp, SnsVerifier, is_sns_url
@@ -68,7 +69,7 @@ class SesWebhook(InboundWebhook[dict[str, Any]]):
             raise Forbidden("this SNS topic is not allowed (CONNECTOR_SES_TOPIC_ARNS)")
 
     def decode(self, request: WebhookRequest) -> dict[str, Any]:
-        message = load_json(request.body, "the SNS message")
+        message = load_json_body(request, "the SNS message")
         if not isinstance(message, dict) or message.get("Type") not in _TYPES:
             raise MalformedPayload("not an SNS message (Type missing or unknown)")
         declared = request.header("x-amz-sns-message-type")

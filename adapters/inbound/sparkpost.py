@@ -27,7 +27,7 @@ from adapters.inbound.base import (
     WebhookResult,
     envelope_recipients,
     envelope_sender,
-    load_json,
+    load_json_body,
     text_bytes,
 )
 from domain.errors import MalformedPayload, Unauthorized
@@ -44,7 +44,7 @@ class SparkpostWebhook(InboundWebhook[list[Any]]):
         self._token = token
 
     def decode(self, request: WebhookRequest) -> list[Any]:
-        batch = load_json(request.body, "the SparkPost payload")
+        batch = load_json_body(request, "the SparkPost payload")
         if not isinstance(batch, list):
             raise MalformedPayload("the SparkPost payload is not a JSON array")
         return batch
