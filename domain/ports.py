@@ -214,9 +214,21 @@ class MailboxStates(Protocol):
         """Record the poller's view of the mailbox; `added` more messages were taken."""
         ...
 
+    def refresh_token(self, grant_key: str) -> str | None:
+        """The refresh token an OAuth2 grant was last rotated to (None: never rotated)."""
+        ...
+
+    def keep_refresh_token(self, grant_key: str, token: str) -> None: ...
     def health(self) -> list[MailboxHealth]:
         """Every polled mailbox's last reported state (`taken`: since it was first polled)."""
         ...
+
+
+class RefreshTokenKeeper(Protocol):
+    """Where an OAuth2 grant's rotated refresh token outlives the process (by grant key)."""
+
+    def get(self, grant_key: str) -> str | None: ...
+    def keep(self, grant_key: str, token: str) -> None: ...
 
 
 class CredentialStore(Protocol):  # named REST API keys and the inbound password, as digests

@@ -7,10 +7,17 @@ plain RFC 6749 §6 refresh-token grant for any other token endpoint. A token is 
 minutes before it expires, then renewed at its next use; a token the mail server refused is
 dropped at once (`forget`), so the next login asks for a new one. Secrets and tokens are never
 in a message or log line: errors name the token service and its error code only.
+
+A refresh token the token endpoint rotates (RFC 6749 §6 allows it; Microsoft does it at each
+use; servers with rotation and reuse detection revoke the old one) is kept through `keeper`
+(the database, shared by every process) and used from then on, also after a restart; a newly
+configured refresh token starts afresh (the key is a digest of the grant as configured).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +32,9 @@ from google.oauth2 import credentials as google_credentials
 from google.oauth2 import service_account
 
 from domain.messages import OAuth2Grant
+from domain.ports import RefreshTokenKeeper
+
+log = logging.getLogger(__name__)
 
 REFRESH_MARGIN_SECONDS = 300.0
 MICROSOFT_AUTHORITY = "https://login.microsoftonline.com"
@@ -43,7 +53,11 @@ class OAuth2Error(Exception):
 
 class OAuth2Tokens:
     def __init__(self, *, clock: Callable[[], float] = time.time,
-                 margin_seconds: float = REFRESH_MARGIN_SECONDS, timeout: float = 30.0) -> None:
+                 margin_seconds: float = REFRESH_MARGIN_SECONDS, timeout: float = 30.0,
+                 keeper: RefreshTokenKeeper | None = None) -> None:
+        self._keeper = keeper
+        self._latest: dict[str, str] = {}  # grant key: the refresh token it was rotated to
+        self._unsaved: set[str] = set()  # rotated, but the keeper failed: memory is newer
         self._clock = clock
         self._margin = margin_seconds
         self._timeout = timeout
@@ -102,8 +116,9 @@ class OAuth2Tokens:
             else:
                 if not grant.refresh_token:
                     raise OAuth2Error("no refresh token is set")
-                result = app.acquire_token_by_refresh_token(str(grant.refresh_token),
-                                                            scopes=scopes)
+                used = self._refresh_token(grant)
+                result = app.acquire_token_by_refresh_token(used, scopes=scopes)
+                self._rotated(grant, used, result.get("refresh_token"))
         except (ValueError, requests.RequestException) as exc:  # discovery or network
             self._clients.pop(grant, None)
             raise OAuth2Error(f"Microsoft authority {authority}: {_reason(exc)}") from None
@@ -132,14 +147,17 @@ class OAuth2Tokens:
                         raise OAuth2Error("Gmail needs the client ID, client secret and "
                                           "refresh token")
                     credentials = google_credentials.Credentials(
-                        None, refresh_token=str(grant.refresh_token), token_uri=where,
+                        None, refresh_token=self._refresh_token(grant), token_uri=where,
                         client_id=grant.client_id, client_secret=str(grant.client_secret),
                         scopes=scopes)
+            used = getattr(credentials, "refresh_token", None)  # a service account has none
             session = requests.Session()
             credentials.refresh(GoogleRequest(session))
         except (GoogleAuthError, OSError, ValueError) as exc:
             raise OAuth2Error(f"Google token endpoint {where}: {_reason(exc)}") from None
-        self._clients[grant] = credentials  # it keeps a rotated refresh token
+        self._clients[grant] = credentials
+        if used:
+            self._rotated(grant, used, credentials.refresh_token)
         expiry = credentials.expiry  # naive UTC (google-auth's convention)
         now = datetime.now(UTC).replace(tzinfo=None)
         lifetime = (expiry - now).total_seconds() if expiry else 3600.0
@@ -150,7 +168,7 @@ class OAuth2Tokens:
     def _refresh_grant(self, grant: OAuth2Grant) -> tuple[str, float]:
         if not grant.token_url or not grant.refresh_token:
             raise OAuth2Error("the refresh_token flow needs the token URL and a refresh token")
-        refresh_token = self._clients.get(grant) or str(grant.refresh_token)
+        refresh_token = self._refresh_token(grant)
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
         if grant.client_id:
             form["client_id"] = grant.client_id
@@ -170,9 +188,45 @@ class OAuth2Tokens:
             raise OAuth2Error(f"token endpoint {grant.token_url} refused "
                               f"(HTTP {response.status_code}): {error or 'no access_token'}"
                               + (f": {_first_line(answer)}" if isinstance(answer, dict) else ""))
-        if answer.get("refresh_token"):  # RFC 6749 §6: the server may rotate it
-            self._clients[grant] = str(answer["refresh_token"])
+        self._rotated(grant, refresh_token, answer.get("refresh_token"))
         return str(answer["access_token"]), float(answer.get("expires_in") or 3600)
+
+    # --- rotated refresh tokens -------------------------------------------------------------
+
+    def _refresh_token(self, grant: OAuth2Grant) -> str:
+        """The newest refresh token of the grant: the one it was last rotated to, by any
+        process (asked at each renewal, about once an hour), else the configured one."""
+        key = grant_key(grant)
+        if self._keeper is not None and key not in self._unsaved:
+            try:
+                kept = self._keeper.get(key)
+            except Exception as exc:  # the database is down: what this process knows
+                log.warning("the rotated refresh token could not be read: %s", _reason(exc))
+            else:
+                if kept:
+                    self._latest[key] = kept
+        return self._latest.get(key) or str(grant.refresh_token)
+
+    def _rotated(self, grant: OAuth2Grant, used: str, new: Any) -> None:
+        if not isinstance(new, str) or not new or new == used:
+            return
+        key = grant_key(grant)
+        self._latest[key] = new
+        if self._keeper is None:
+            return
+        try:
+            self._keeper.keep(key, new)
+            self._unsaved.discard(key)
+        except Exception as exc:
+            self._unsaved.add(key)
+            log.error("the rotated refresh token is kept in this process only, not for the "
+                      "next start: %s", _reason(exc))
+
+
+def grant_key(grant: OAuth2Grant) -> str:
+    """Names a grant as configured (its configured refresh token included, as a digest)."""
+    parts = (grant.flow, grant.token_url, grant.tenant, grant.client_id, grant.refresh_token)
+    return hashlib.sha256("\0".join(p or "" for p in parts).encode()).hexdigest()
 
 
 def log_in_with_token(tokens: Any, grant: OAuth2Grant, log_in: Callable[[str], None],

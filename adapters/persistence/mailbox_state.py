@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from adapters.persistence.tables import MailboxState
+from adapters.persistence.tables import MailboxState, OAuth2RefreshToken
 from adapters.persistence.types import utcnow
 from domain.messages import MailboxHealth, MailboxPosition
 
@@ -41,6 +41,15 @@ class SqlMailboxStates:
             MailboxState.name.is_not(None)).order_by(MailboxState.key)).scalars()  # type: ignore[union-attr]
         return [MailboxHealth(row.name or "", row.connected, row.last_success_at,
                               row.last_error, row.taken) for row in rows]
+
+    def refresh_token(self, grant_key: str) -> str | None:
+        row = self.session.get(OAuth2RefreshToken, grant_key)
+        return row.refresh_token if row is not None else None
+
+    def keep_refresh_token(self, grant_key: str, token: str) -> None:
+        self.session.merge(OAuth2RefreshToken(grant_key=grant_key, refresh_token=token,
+                                              updated_at=utcnow()))
+        self.session.flush()
 
     def _row(self, key: str) -> MailboxState:
         row = self.session.get(MailboxState, key)

@@ -232,6 +232,17 @@ class MailboxState(SQLModel, table=True):
     taken: int = Field(default=0, sa_type=BigInteger)
 
 
+class OAuth2RefreshToken(SQLModel, table=True):
+    """A refresh token the token endpoint rotated (RFC 6749 §6), kept for the next start: the
+    configured one may no longer work (rotation with reuse detection revokes it). `grant_key`
+    is a digest of the grant as configured: a newly configured token starts afresh."""
+    __tablename__ = "oauth2_refresh_token"
+
+    grant_key: str = Field(primary_key=True)
+    refresh_token: str = Field(sa_type=Text)
+    updated_at: datetime = utc_field(default_factory=utcnow)
+
+
 class Credential(SQLModel, table=True):
     """Named REST API keys (kind "api_key") and the inbound password: SHA-256 digests only."""
     kind: str = Field(primary_key=True)

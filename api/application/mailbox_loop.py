@@ -198,3 +198,19 @@ class Pollers:
     def loops(self) -> list[MailboxLoop]:
         with self._lock:
             return [loop for loop, _ in self._running.values()]
+
+
+class KeptRefreshTokens:
+    """domain.ports.RefreshTokenKeeper on the database: a refresh token the token endpoint
+    rotated is used by every process and after a restart (adapters/mailbox/oauth2.py)."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+
+    def get(self, grant_key: str) -> str | None:
+        with self._storage.reading() as uow:
+            return uow.mailboxes.refresh_token(grant_key)
+
+    def keep(self, grant_key: str, token: str) -> None:
+        with self._storage.writing() as uow:
+            uow.mailboxes.keep_refresh_token(grant_key, token)

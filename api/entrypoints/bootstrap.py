@@ -33,7 +33,7 @@ from api.application.credentials import load_credentials, reply_reference_key
 from api.application.delivery import OutboxSender
 from api.application.ingest import IngestWriter
 from api.application.loops import BackgroundLoop
-from api.application.mailbox_loop import MailboxLoop, Pollers
+from api.application.mailbox_loop import KeptRefreshTokens, MailboxLoop, Pollers
 from api.application.mailboxes import MAILBOX_SETTINGS, PROTOCOLS
 from api.application.observability import Metrics
 from api.application.polling import ImapPoller
@@ -113,7 +113,8 @@ def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None,
     for warning in warnings(runtime.current().as_dict()):
         log.warning("not ready for real mail: %s", warning)
     metrics = Metrics()
-    tokens = OAuth2Tokens()  # one cache for every mailbox's XOAUTH2 logins and checks
+    # one cache for every mailbox's XOAUTH2 logins and checks
+    tokens = OAuth2Tokens(keeper=KeptRefreshTokens(storage))
     mailer = SmtpMailer()
     outbox = OutboxSender(storage, mailer, runtime, lease_seconds=settings.lease_seconds,
                           max_attempts=settings.outbox_max_attempts,

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from adapters.mailbox.imap import ImapConnector
 from adapters.mailbox.oauth2 import REFRESH_MARGIN_SECONDS, OAuth2Tokens
 from adapters.mailbox.pop3 import Pop3Connector
+from api.application.mailbox_loop import KeptRefreshTokens
 from api.application.mailboxes import imap_server, pop3_server
 from api.application.polling import ImapPoller
 from api.application.pop3_polling import Pop3Poller
@@ -268,3 +269,31 @@ def test_a_google_service_account_acts_as_the_mailbox_user(
     [claims] = tokens.assertions
     assert claims["sub"] == USER and claims["scope"] == "https://mail.google.com/"
     assert claims["iss"] == "connector@msp-test.iam.example"
+
+
+@pytest.mark.parametrize("flow", ["refresh_token", "microsoft_refresh_token",
+                                  "google_refresh_token"])
+def test_a_rotated_refresh_token_is_kept_and_used_after_a_restart(
+        dovecot: Dovecot, tokens: TokenService, connector: Any, flow: str) -> None:
+    tokens.rotate = True  # the configured refresh-1 stops working once it has been used
+    extra = {"microsoft_refresh_token": {"oauth2_tenant": TENANT, "oauth2_token_url": tokens.base},
+             "google_refresh_token": {"oauth2_client_secret": tokens.client_secret,
+                                      "oauth2_token_url": f"{tokens.base}/google/token"},
+             }.get(flow, {})
+    process = connector(**oauth2_settings("imap", tokens, flow=flow, **extra))
+    keeper = KeptRefreshTokens(process.services.storage)
+    dovecot.append(*mails(1))
+    assert take_imap(process, OAuth2Tokens(keeper=keeper)) == 1
+    assert "refresh-1" not in tokens.refresh_tokens
+    dovecot.append(*mails(1, start=1))
+    restarted = build_process(process.settings)  # a new process: nothing in memory
+    try:
+        assert take_imap(restarted, OAuth2Tokens(keeper=KeptRefreshTokens(
+            restarted.services.storage))) == 1
+    finally:
+        restarted.stop()
+    used = [form["refresh_token"] for _, form in tokens.grants if "refresh_token" in form]
+    assert used[0] == "refresh-1" and used[1].startswith("refresh-rotated-")
+    # Without a keeper (as before), the restart presents the revoked refresh-1 again.
+    with pytest.raises(Exception, match="invalid_grant|revoked"):
+        take_imap(process, OAuth2Tokens())

@@ -45,6 +45,9 @@ class TokenService:
     client_secret: str = "client-secret-1"
     expires_in: int = 3600
     accepted: bool = True  # False: introspection calls every token inactive
+    # True: each refresh grant answers a new refresh token and revokes the one it was given
+    # (rotation with reuse detection, RFC 6749 §6 and the OAuth 2.0 Security BCP)
+    rotate: bool = False
     tokens: dict[str, Issued] = field(default_factory=dict)
     grants: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # path, form
     presented: list[str] = field(default_factory=list)  # tokens Dovecot asked about
@@ -157,7 +160,12 @@ class TokenService:
             if form.get("refresh_token") not in self.refresh_tokens:
                 return 400, {"error": "invalid_grant",
                              "error_description": "The refresh token was revoked."}
-            return self._issue()
+            status, answer = self._issue()
+            if self.rotate:
+                self.refresh_tokens.discard(form["refresh_token"])
+                answer["refresh_token"] = f"refresh-rotated-{next(self._counter)}"
+                self.refresh_tokens.add(answer["refresh_token"])
+            return status, answer
         return 400, {"error": "unsupported_grant_type"}
 
     def _issue(self, username: str | None = None) -> tuple[int, dict[str, Any]]:
