@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session
 
-from adapters.persistence.tables import Credential
+from adapters.persistence.tables import ConsoleSignedOut, ConsoleSignInFailure, Credential
 from domain.messages import StoredApiKey
 
 API_KEY = "api_key"
@@ -55,3 +55,28 @@ class SqlCredentialStore:
         self.session.merge(Credential(kind=INBOUND[0], name=INBOUND[1], digest=digest,
                                       created_at=now))
         self.session.flush()
+
+    # --- the admin console's failed sign-ins and signed-out sessions ---------------------------
+
+    def sign_in_failures(self, key_digests: Sequence[str], since: datetime) -> int:
+        F = ConsoleSignInFailure
+        counts = self.session.execute(
+            select(func.count()).where(F.key_digest.in_(list(key_digests)), F.at >= since)  # type: ignore[attr-defined]
+            .group_by(F.key_digest)).scalars()
+        return max(counts, default=0)
+
+    def add_sign_in_failure(self, key_digests: Sequence[str], at: datetime,
+                            forget_before: datetime) -> None:
+        F = ConsoleSignInFailure
+        self.session.execute(delete(F).where(F.at < forget_before))  # type: ignore[arg-type]
+        self.session.execute(insert(F), [{"key_digest": k, "at": at} for k in key_digests])
+
+    def sign_out(self, nonce: str, until: datetime, now: datetime) -> None:
+        S = ConsoleSignedOut
+        self.session.execute(delete(S).where(S.until < now))  # type: ignore[arg-type]
+        self.session.merge(S(nonce=nonce, until=until))
+        self.session.flush()
+
+    def signed_out(self, nonce: str, now: datetime) -> bool:
+        row = self.session.get(ConsoleSignedOut, nonce)
+        return row is not None and row.until > now

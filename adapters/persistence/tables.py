@@ -253,6 +253,24 @@ class Credential(SQLModel, table=True):
     expires_at: datetime | None = utc_field(default=None)  # a retiring API key's end of grace
 
 
+class ConsoleSignInFailure(SQLModel, table=True):
+    """A failed console sign-in, by a digest of each key it counts against (the user name
+    typed, the client address): every web process counts every failure."""
+    __tablename__ = "console_sign_in_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_digest: str = Field(index=True)
+    at: datetime = utc_field(index=True)
+
+
+class ConsoleSignedOut(SQLModel, table=True):
+    """A signed-out console session: its cookie is refused by every web process until then."""
+    __tablename__ = "console_signed_out"
+
+    nonce: str = Field(primary_key=True)
+    until: datetime = utc_field(index=True)
+
+
 class ReplayToken(SQLModel, table=True):
     """Webhook tokens already seen (Mailgun), shared by every process through the database."""
     __tablename__ = "replay_token"

@@ -4,9 +4,10 @@ One account: CONNECTOR_ADMIN_USERNAME / _PASSWORD, else a password generated on 
 printed once, and only its Argon2 hash kept (data directory, `admin-password.argon2`, 0600).
 Sessions are signed cookies (itsdangerous, a key from CONNECTOR_ADMIN_SESSION_KEY or generated
 into the data directory), so no table is needed; each carries a random nonce, and the CSRF token
-of a form is an HMAC of that nonce. Signing out removes the cookie and refuses its nonce in this
-process until it would have expired (another web process accepts a copied cookie until then).
-Failed sign-ins are counted in memory, per user name and per client address, in each web process.
+of a form is an HMAC of that nonce. Signing out removes the cookie and refuses its nonce until
+it would have expired, and failed sign-ins are counted per user name and per client address:
+both in the database, so every web process refuses the same (by a digest: a password typed
+into the name field is not stored). Without a storage (tools, tests), in this process's memory.
 """
 
 from __future__ import annotations
@@ -19,14 +20,17 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from api.application.clock import utcnow
 from api.application.credentials import _stored_secret
 from domain.errors import TooManyAttempts, Unauthorized
+from domain.ports import Storage
 
 SESSION_SECONDS = 12 * 3600  # a signed-in session lasts this long (then: sign in again)
 FAILURES_ALLOWED = 5  # failed sign-ins per user name, and per client address, ...
@@ -70,15 +74,42 @@ class SignInLimiter:
                 self._failures.setdefault(key, self._recent(key, now)).append(now)
 
 
+class SharedSignInLimiter:
+    """SignInLimiter's rule, counted in the database: a failure in one web process counts in
+    every other (with N processes an attacker would otherwise have N times the attempts)."""
+
+    def __init__(self, storage: Storage, *, allowed: int = FAILURES_ALLOWED,
+                 window_seconds: float = FAILURE_WINDOW_SECONDS,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self._storage, self._allowed, self._clock = storage, allowed, clock
+        self._window = timedelta(seconds=window_seconds)
+
+    def blocked(self, keys: Iterable[Hashable]) -> bool:
+        with self._storage.reading() as uow:
+            failures = uow.credentials.sign_in_failures(_digests(keys), self._clock() - self._window)
+        return failures >= self._allowed
+
+    def failed(self, keys: Iterable[Hashable]) -> None:
+        now = self._clock()
+        with self._storage.writing() as uow:
+            uow.credentials.add_sign_in_failure(_digests(keys), now, now - self._window)
+
+
+def _digests(keys: Iterable[Hashable]) -> list[str]:
+    return [hashlib.sha256(repr(key).encode()).hexdigest() for key in keys]
+
+
 class AdminConsole:
     def __init__(self, username: str, password_hash: Callable[[], str], key: str, *,
-                 limiter: SignInLimiter | None = None) -> None:
+                 limiter: SignInLimiter | SharedSignInLimiter | None = None,
+                 storage: Storage | None = None) -> None:
         self.username = username
         self._password_hash = password_hash
         self._hash: str | None = None
         self._key = key.encode()
         self._serializer = URLSafeTimedSerializer(key, salt="email-connector-console")
-        self.limiter = limiter or SignInLimiter()
+        self.limiter = limiter or (SharedSignInLimiter(storage) if storage else SignInLimiter())
+        self._storage = storage
         self._lock = threading.Lock()
         self._signed_out: dict[str, float] = {}  # nonce -> when its cookie expires anyway
 
@@ -112,8 +143,14 @@ class AdminConsole:
         return session, self.issue(session)
 
     def sign_out(self, session: ConsoleSession | None) -> None:
-        """Refuse this session's cookie from now on (in this process; elsewhere it expires)."""
+        """Refuse this session's cookie from now on (in every process, with a storage)."""
         if session is None:
+            return
+        if self._storage is not None:
+            moment = utcnow()
+            with self._storage.writing() as uow:
+                uow.credentials.sign_out(session.nonce, moment + timedelta(
+                    seconds=SESSION_SECONDS), moment)
             return
         now = time.time()
         with self._lock:
@@ -134,6 +171,10 @@ class AdminConsole:
             return None  # the account was renamed since
         if data["n"] in self._signed_out:
             return None
+        if self._storage is not None:
+            with self._storage.reading() as uow:
+                if uow.credentials.signed_out(data["n"], utcnow()):
+                    return None
         return ConsoleSession(data["n"], username)
 
     def csrf_token(self, session: ConsoleSession) -> str:
@@ -145,7 +186,7 @@ class AdminConsole:
         return hmac.compare_digest(self.csrf_token(session), presented)
 
 
-def load_admin(settings: Any) -> AdminConsole:
+def load_admin(settings: Any, storage: Storage | None = None) -> AdminConsole:
     """The console account of the settings (generating its password on first start)."""
     username = (settings.admin_username or "admin").strip()
     if settings.admin_password is not None:
@@ -164,4 +205,4 @@ def load_admin(settings: Any) -> AdminConsole:
         key = settings.admin_session_key.get_secret_value()
     else:
         key = _stored_secret(settings.data_dir / "console-session-key", "", announce=False)
-    return AdminConsole(username, password_hash, key)
+    return AdminConsole(username, password_hash, key, storage=storage)

@@ -141,7 +141,7 @@ def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None,
         xml=XmlCodec(parse=parse_transaction, render=render_response, max_bytes=MAX_BYTES),
         wake_processing=processing_loop.wake, wake_outbox=outbox_loop.wake,
         imap=ImapConnector(tokens=tokens), pop3=Pop3Connector(tokens=tokens),
-        admin=load_admin(settings) if admin_console else None,
+        admin=load_admin(settings, storage) if admin_console else None,
     )
     return Process(settings, services, reader, [processing_loop, outbox_loop])
 

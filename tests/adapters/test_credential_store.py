@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from adapters.persistence.db import Database
@@ -14,7 +16,9 @@ from adapters.persistence.migrate import upgrade
 from adapters.persistence.storage import SqlStorage
 from adapters.persistence.types import utcnow
 from api.application import api_keys
+from api.application.admin import FAILURES_ALLOWED, AdminConsole, SharedSignInLimiter
 from api.application.credentials import Credentials, digest
+from domain.errors import TooManyAttempts, Unauthorized
 from domain.messages import StoredApiKey
 
 
@@ -108,3 +112,47 @@ def test_a_rotated_key_is_kept_beside_the_new_one_until_it_expires(storage: SqlS
         assert uow.credentials.remove_api_key("ci") is True
     with storage.reading() as uow:
         assert uow.credentials.api_keys() == []
+
+
+def console(storage: SqlStorage) -> Any:
+    """The admin console of one web process (each its own memory; one database)."""
+    hashed = PasswordHasher().hash("right-password")
+    return AdminConsole("admin", lambda: hashed, "shared-session-key", storage=storage)
+
+
+def test_failed_console_sign_ins_count_in_every_web_process(storage: SqlStorage) -> None:
+    one, other = console(storage), console(storage)
+    for attempt in range(FAILURES_ALLOWED):
+        with pytest.raises(Unauthorized):
+            (one if attempt % 2 else other).sign_in("admin", f"guess-{attempt}", client="c1")
+    with pytest.raises(TooManyAttempts):  # the right password too, from either process
+        other.sign_in("admin", "right-password", client="c2")
+    with pytest.raises(TooManyAttempts):
+        one.sign_in("someone", "x", client="c1")  # the client address is counted as well
+    with storage.reading() as uow:
+        rows = uow.credentials.session.execute(  # type: ignore[attr-defined]
+            text("SELECT key_digest FROM console_sign_in_failure")).scalars().all()
+    # user name and client address of each failure, as digests only (a password typed into the
+    # name field is not stored)
+    assert len(rows) == 2 * FAILURES_ALLOWED
+    assert all(len(r) == 64 and set(r) <= set("0123456789abcdef") for r in rows)
+
+
+def test_failures_are_forgotten_after_the_window(storage: SqlStorage) -> None:
+    now = [utcnow()]
+    limiter = SharedSignInLimiter(storage, allowed=2, window_seconds=60, clock=lambda: now[0])
+    limiter.failed([("user", "admin")])
+    limiter.failed([("user", "admin")])
+    assert limiter.blocked([("user", "admin")]) and not limiter.blocked([("user", "eve")])
+    now[0] += timedelta(seconds=61)
+    assert not limiter.blocked([("user", "admin")])
+
+
+def test_a_session_signed_out_in_one_web_process_is_refused_by_every_other(
+        storage: SqlStorage) -> None:
+    one, other = console(storage), console(storage)
+    cookie = one.sign_in("admin", "right-password", client="c")
+    assert other.session(cookie) is not None
+    one.sign_out(one.session(cookie))
+    assert other.session(cookie) is None and one.session(cookie) is None
+    assert other.session(other.sign_in("admin", "right-password", client="c")) is not None
