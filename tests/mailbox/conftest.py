@@ -118,8 +118,9 @@ class Dovecot:
         while time.monotonic() < deadline and any(_alive(p) for p in processes):
             time.sleep(0.02)
         for process in processes:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(process, signal.SIGKILL)
+            if _alive(process) and _is_dovecot(process):  # not a pid reused meanwhile
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process, signal.SIGKILL)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and any(_alive(p) for p in processes):
             time.sleep(0.02)
@@ -171,8 +172,18 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     # A killed master stays a zombie until its parent (init here) reaps it.
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:  # gone meanwhile (reading a vanishing /proc entry: ESRCH)
+        return False
+
+
+def _is_dovecot(pid: int) -> bool:
+    try:
+        # the master is /usr/sbin/dovecot, its children name themselves dovecot/<service>
+        return b"dovecot" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+    except OSError:
+        return False
 
 
 def _children(pid: int) -> list[int]:
