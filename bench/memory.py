@@ -3,8 +3,9 @@
 `python -m bench.memory` prints the figures. Two configurations: the default one-process
 `make run` (the web process ingests, its worker thread processes, its outbox sends) and the
 Procfile's web + worker (the web process only ingests; the worker processes and sends). In
-each, the process that processes starts a reader child that parses (a child of the
-forkserver it starts: adapters/mail/reader_pool.py). Three messages: a 30 MB raw message
+each, the process that processes starts reader children that parse (children of the
+forkserver it starts: adapters/mail/reader_pool.py); the first reads a batch of one message,
+and it is the one measured. Three messages: a 30 MB raw message
 filed as a ticket, the same from a stranger (forwarded with the original attached), and a
 35 MB Postmark JSON (Postmark's limit) whose attachment travels base64 inside the JSON.
 Each process's peak (VmHWM) is reset just before the message is sent, so each figure belongs

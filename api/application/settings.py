@@ -75,8 +75,8 @@ CORE: tuple[SettingSpec, ...] = (
     _s("outbox_retry_base_seconds", float, 30.0, "the first SMTP retry backoff", minimum=0),
     _s("log_level", str, "INFO", "logging level"),
     _s("log_format", Literal["json", "text"], "json", "log line format"),
-    _s("reader_processes", int, 1, "parse in a child process (1) or in the worker (0)",
-       minimum=0, maximum=64),
+    _s("reader_processes", int, 2, "child processes that parse, each a share of a batch "
+       "(0: in the worker)", minimum=0, maximum=64),
     _s("message_time_limit_seconds", float, 60.0, "parsing time limit per message",
        minimum=0.001),
     _s("worker_metrics_port", int | None, None, "the worker serves /metrics on this port"),

@@ -75,7 +75,7 @@ def test_a_reader_process_that_dies_fails_only_the_message_it_was_reading(
         reader: MessageReader) -> None:
     reader.submit([ReadJob(1, slow_to_read(), None), ReadJob(2, email(subject="after"), None)])
     time.sleep(0.1)  # the child is parsing the slow message
-    os.kill(reader._child.pid, signal.SIGKILL)  # as the kernel's OOM killer would
+    os.kill(reader._children[0].process.pid, signal.SIGKILL)  # as the kernel's OOM killer would
     results = reader.collect()
     assert isinstance(results[1], str) and results[1].startswith("the reader process failed")
     assert subject(results[2]) == "after"
@@ -94,3 +94,21 @@ def test_large_attachments_come_back_from_the_child_whole_and_in_place(
     document = results[0].document  # type: ignore[union-attr]
     assert [(a.filename, a.data) for a in document.attachments] == \
         [(name, data) for name, _, data in files]
+
+
+def test_several_readers_share_a_batch_and_answer_for_every_message_in_order() -> None:
+    reader = MessageReader(processes=2, time_limit=LIMIT, xml_parse=parse_transaction)
+    try:
+        jobs = [ReadJob(i, email(subject=f"m{i}"), None) for i in range(1, 6)]
+        jobs.insert(2, ReadJob(99, slow_to_read(), None))  # in the first child's share
+        reader.submit(jobs)
+        results = reader.collect()
+        assert list(results) == [1, 2, 99, 3, 4, 5]
+        assert isinstance(results[99], str) and "longer than" in results[99]
+        assert [subject(results[i]) for i in (1, 2, 3, 4, 5)] == ["m1", "m2", "m3", "m4", "m5"]
+        pids = {child.process.pid for child in reader._children if child.process}
+        reader.submit([ReadJob(7, email(subject="next"), None)])  # a new first child
+        assert subject(reader.collect()[7]) == "next"
+        assert len(pids) == 1  # the first was killed on the slow one; the second kept
+    finally:
+        reader.close()
