@@ -116,9 +116,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     container files) do not depend on the backend and ran in `make test` already."""
     if BACKEND != "postgres":
         return
-    kept = [item for item in items if "postgres_template" in getattr(item, "fixturenames", ())]
-    if len(kept) < len(items):
-        config.hook.pytest_deselected(items=[i for i in items if i not in set(kept)])
+    kept, left = [], []
+    for item in items:
+        uses = "postgres_template" in getattr(item, "fixturenames", ())
+        (kept if uses else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
         items[:] = kept
 
 

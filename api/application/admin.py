@@ -169,13 +169,15 @@ class AdminConsole:
         username = data.get("u")
         if username is not None and username != self.username:
             return None  # the account was renamed since
-        if data["n"] in self._signed_out:
+        if self._is_signed_out(data["n"]):
             return None
-        if self._storage is not None:
-            with self._storage.reading() as uow:
-                if uow.credentials.signed_out(data["n"], utcnow()):
-                    return None
         return ConsoleSession(data["n"], username)
+
+    def _is_signed_out(self, nonce: str) -> bool:
+        if self._storage is None:
+            return nonce in self._signed_out
+        with self._storage.reading() as uow:
+            return uow.credentials.signed_out(nonce, utcnow())
 
     def csrf_token(self, session: ConsoleSession) -> str:
         return hmac.new(self._key, b"csrf:" + session.nonce.encode(), hashlib.sha256).hexdigest()

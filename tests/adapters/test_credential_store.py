@@ -146,6 +146,11 @@ def test_failures_are_forgotten_after_the_window(storage: SqlStorage) -> None:
     assert limiter.blocked([("user", "admin")]) and not limiter.blocked([("user", "eve")])
     now[0] += timedelta(seconds=61)
     assert not limiter.blocked([("user", "admin")])
+    limiter.failed([("user", "eve")])  # and the expired rows go with the next failure
+    with storage.reading() as uow:
+        left = uow.credentials.session.execute(  # type: ignore[attr-defined]
+            text("SELECT count(*) FROM console_sign_in_failure")).scalar_one()
+    assert left == 1
 
 
 def test_a_session_signed_out_in_one_web_process_is_refused_by_every_other(

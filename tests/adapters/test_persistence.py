@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -9,7 +11,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 from sqlmodel import SQLModel
 
 from adapters.mail.headers import summarize
@@ -151,22 +153,30 @@ def test_the_outbox_has_due_mail_only_when_claim_due_would_take_or_settle_some(d
     assert not due()  # settled, and the new one is not due yet
 
 
-def test_contacts_and_employees_from_before_0009_were_last_changed_when_created(
-        database_url: str) -> None:
+@contextmanager
+def at_revision(database: Database, revision: str) -> Iterator[Connection]:
+    """A connection to the database migrated to `revision` exactly (rows written in it, then
+    committed), for a test of the migrations after it."""
     from alembic import command
 
     from adapters.persistence.migrate import alembic_config
 
-    database = Database(database_url)
     config = alembic_config(database.url)
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        if inspect(connection).has_table("alembic_version"):  # PostgreSQL's is migrated
+            command.downgrade(config, revision)
+        else:
+            command.upgrade(config, revision)
+        yield connection
+
+
+def test_contacts_and_employees_from_before_0009_were_last_changed_when_created(
+        database_url: str) -> None:
+    database = Database(database_url)
     created = "2026-01-02 03:04:05.000006"
     try:
-        with database.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            if inspect(connection).has_table("alembic_version"):  # PostgreSQL's is migrated
-                command.downgrade(config, "0008")
-            else:
-                command.upgrade(config, "0008")
+        with at_revision(database, "0008") as connection:
             connection.execute(text("INSERT INTO account (id, name, created_at, updated_at) "
                                     "VALUES (1, 'Acme', :t, :t)"), {"t": created})
             connection.execute(text("INSERT INTO contact (account_id, name, created_at) "
@@ -184,21 +194,11 @@ def test_contacts_and_employees_from_before_0009_were_last_changed_when_created(
 
 def test_messages_from_before_0010_were_last_changed_when_last_processed_or_sent(
         database_url: str) -> None:
-    from alembic import command
-
-    from adapters.persistence.migrate import alembic_config
-
     database = Database(database_url)
-    config = alembic_config(database.url)
     received, processed, sent = ("2026-01-02 03:04:05.000006", "2026-01-02 03:04:07.000000",
                                  "2026-01-02 03:04:09.000000")
     try:
-        with database.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            if inspect(connection).has_table("alembic_version"):  # PostgreSQL's is migrated
-                command.downgrade(config, "0009")
-            else:
-                command.upgrade(config, "0009")
+        with at_revision(database, "0009") as connection:
             for processed_at in (processed, None):  # one finished, one still queued
                 connection.execute(text(
                     "INSERT INTO inbound_message (source, received_at, to_addresses, envelope_to,"
