@@ -12,9 +12,10 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import (
     GC_COLLECTOR,
@@ -24,7 +25,9 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    generate_latest,
 )
+from prometheus_client.metrics_core import Metric
 
 inbound_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("inbound_id", default=None)
 
@@ -137,6 +140,51 @@ class Metrics:
             "When the mailbox was last looked at without an error", ["mailbox"], registry=r)
         # per provider: refused requests, the last one's time and reason (the console shows it)
         self.refusals: dict[str, Refusals] = {}
+        # Another process's counters and histograms, added to these when scraped: the worker
+        # child of `make run`'s web process (api/entrypoints/worker_child.py) counts what it
+        # processes and sends, and /metrics shows the web process's and its child's together.
+        self.remote: Callable[[], list[Metric]] = list
+
+    def exposition(self) -> bytes:
+        """The Prometheus text of this process's metrics and the remote ones, added up."""
+        return generate_latest(_Added(self.registry, self.remote()))  # type: ignore[arg-type]
+
+
+def counted(registry: CollectorRegistry) -> list[Metric]:
+    """The connector's counters and histograms in a registry: what can be added across
+    processes (gauges are read from the database by whichever process is scraped)."""
+    return [family for family in registry.collect()
+            if family.name.startswith("connector_") and family.type in ("counter", "histogram")]
+
+
+class _Added:
+    """A registry's families with another process's samples added: values of the same series
+    summed, except a `_created` timestamp, where the earlier one stands."""
+
+    def __init__(self, registry: CollectorRegistry, remote: list[Metric]) -> None:
+        self._registry = registry
+        self._remote = {family.name: family for family in remote}
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self._registry.collect():
+            other = self._remote.get(family.name)
+            if other is not None and other.type == family.type:
+                family.samples = _sum(family.samples + other.samples)
+            yield family
+
+
+def _sum(samples: list[Any]) -> list[Any]:
+    added: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
+    for sample in samples:
+        key = (sample.name, tuple(sorted(sample.labels.items())))
+        seen = added.get(key)
+        if seen is None:
+            added[key] = sample
+        elif sample.name.endswith("_created"):
+            added[key] = seen._replace(value=min(seen.value, sample.value))
+        else:
+            added[key] = seen._replace(value=seen.value + sample.value)
+    return list(added.values())
 
 
 def refused(metrics: Metrics, provider: str, status: int, error: BaseException) -> None:

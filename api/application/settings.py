@@ -66,6 +66,8 @@ CORE: tuple[SettingSpec, ...] = (
     _s("metrics_token", str | None, None, "a Bearer token for /metrics only (API keys work too)",
        secret=True),
     _s("inline_worker", bool, True, "process mail inside the web process"),
+    _s("inline_worker_process", bool, True, "the inline worker runs in a child process "
+       "of the web process (its own GIL; false: threads of the web process)"),
     _s("migrate_on_start", bool, True, "apply database migrations at start-up"),
     _s("batch_size", int, 32, "messages a worker claims at once", minimum=1, maximum=500),
     _s("lease_seconds", float, 300.0, "a claim returns to the queue after this long", minimum=0.001),

@@ -44,6 +44,7 @@ from api.application.services import Services, XmlCodec
 from api.application.settings import CORE, warnings
 from api.application.webhooks import Webhooks
 from api.entrypoints.malloc import give_back_large_buffers
+from api.entrypoints.worker_child import WorkerChild
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class Process:
     reader: MessageReader
     loops: list[BackgroundLoop] = field(default_factory=list)
     pollers: Pollers | None = None  # the mailboxes polled inside this process
+    worker_child: WorkerChild | None = None  # the loops run there instead (`make run`)
     _pollers_thread: threading.Thread | None = None
 
     def start(self, *, ingest: bool = True, workers: bool | None = None,
@@ -78,8 +80,11 @@ class Process:
         if ingest:
             self.services.ingest.start()
         if self.settings.inline_worker if workers is None else workers:
-            for loop in self.loops:
-                loop.start()
+            if self.worker_child is not None:
+                self.worker_child.start()
+            else:
+                for loop in self.loops:
+                    loop.start()
         if pollers:
             self.pollers = build_pollers(self, PROTOCOLS)
             self._pollers_thread = threading.Thread(target=self.pollers.run, name="pollers",
@@ -91,6 +96,8 @@ class Process:
             self.pollers.stop()
             if self._pollers_thread is not None:
                 self._pollers_thread.join(timeout=30)
+        if self.worker_child is not None:
+            self.worker_child.stop()
         for loop in self.loops:
             loop.stop()
         self.services.processor.stop()
@@ -100,7 +107,9 @@ class Process:
 
 
 def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None,
-                  admin_console: bool = False) -> Process:
+                  admin_console: bool = False, worker_child: bool = False) -> Process:
+    """worker_child: the processing and outbox loops, when started, run in a child process
+    (api/entrypoints/worker_child.py), woken from here; otherwise as threads of this one."""
     give_back_large_buffers()
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
     db = Database(settings.database_url)
@@ -130,8 +139,13 @@ def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None,
                           render_xml=render_response, metrics=metrics, on_outbox=outbox_loop.wake)
     processing_loop = BackgroundLoop("processing", processor.run_once,
                                      idle_seconds=settings.poll_seconds)
+    child = WorkerChild(settings) if worker_child else None
+    wake_processing = child.wake_processing if child else processing_loop.wake
+    wake_outbox = child.wake_outbox if child else outbox_loop.wake
+    if child is not None:
+        metrics.remote = child.metrics
     ingest = IngestWriter(storage, summarize, backup_dir=settings.backup_dir,
-                          on_stored=processing_loop.wake, metrics=metrics)
+                          on_stored=wake_processing, metrics=metrics)
     ports = provider_ports or ProviderPorts(
         sns=HttpxSnsHttp(), http=httpx.Client(timeout=10.0, follow_redirects=True))
     services = Services(
@@ -139,11 +153,11 @@ def build_process(settings: Any, *, provider_ports: ProviderPorts | None = None,
         outbox=outbox, webhooks=Webhooks(PROVIDERS, ports, runtime, ingest),
         credentials=load_credentials(settings, storage), metrics=metrics,
         xml=XmlCodec(parse=parse_transaction, render=render_response, max_bytes=MAX_BYTES),
-        wake_processing=processing_loop.wake, wake_outbox=outbox_loop.wake,
+        wake_processing=wake_processing, wake_outbox=wake_outbox,
         imap=ImapConnector(tokens=tokens), pop3=Pop3Connector(tokens=tokens),
         admin=load_admin(settings, storage) if admin_console else None,
     )
-    return Process(settings, services, reader, [processing_loop, outbox_loop])
+    return Process(settings, services, reader, [processing_loop, outbox_loop], worker_child=child)
 
 
 def build_imap_poller(process: Process, name: str | None = None) -> ImapPoller:

@@ -27,7 +27,8 @@ def create_app(settings: Any = None, *, start_workers: bool | None = None,
     # The worker threads are CPU-bound; a shorter GIL switch interval (default 5 ms) lets the
     # event loop answer a webhook without waiting out a worker's whole time slice.
     sys.setswitchinterval(0.001)
-    process = build_process(settings, provider_ports=provider_ports, admin_console=True)
+    process = build_process(settings, provider_ports=provider_ports, admin_console=True,
+                            worker_child=settings.inline_worker_process)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -36,6 +36,9 @@ def make_settings(tmp_path: Path, smtp: SmtpSink | None = None, *, database_url:
         "poll_seconds": 0.05,
         "log_level": "WARNING",
         "admin_password": ADMIN[1],
+        # In-process tests patch and inspect the worker: its threads here. The child process
+        # of the default is tested through real servers (tests/processes/test_worker_child.py).
+        "inline_worker_process": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from api.application import connector
 from api.http.deps import ServicesDep, require_metrics_reader
@@ -57,4 +57,4 @@ def metrics(app: ServicesDep) -> Response:
     refusals by provider and reason, polled mailboxes, and the process's own (memory, CPU,
     open files)."""
     connector.refresh_metrics(app)
-    return Response(generate_latest(app.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(app.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
