@@ -119,8 +119,9 @@ class Deployment(AbstractContextManager["Deployment"]):
             for pid, role in parts:
                 for thread, seconds in thread_cpu_seconds(pid).items():
                     if thread.startswith("python"):
-                        thread = "event loop" if i == 0 else "main"
-                    key = f"{label} {role or thread}"
+                        thread = "event loop" if i == 0 and role is None else "main"
+                    # the worker child of `make run` by thread, as a worker process is
+                    key = f"{label} {role or thread}" if role != "worker" else f"{label} {thread}"
                     result[key] = result.get(key, 0.0) + seconds
         return result
 
@@ -241,6 +242,8 @@ def _per_message(before: dict[str, float], after: dict[str, float], count: int) 
 
 def _role(pid: int) -> str:
     command = cmdline(pid)
+    if "multiprocessing.spawn" in command:  # api/entrypoints/worker_child.py
+        return "worker"
     if "multiprocessing.forkserver" in command:  # the reader is forked by the forkserver
         return "reader" if "multiprocessing.forkserver" in cmdline(parent(pid)) else "forkserver"
     return "resource-tracker" if "resource_tracker" in command else "child"

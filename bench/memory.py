@@ -1,8 +1,8 @@
 """Peak resident memory while the connector accepts and processes one large message.
 
-`python -m bench.memory` prints the figures. Two configurations: the default one-process
-`make run` (the web process ingests, its worker thread processes, its outbox sends) and the
-Procfile's web + worker (the web process only ingests; the worker processes and sends). In
+`python -m bench.memory` prints the figures. Two configurations: the default `make run`
+(the web process ingests; its worker child, api/entrypoints/worker_child.py, processes and
+sends) and the Procfile's web + worker (the same split, in two processes started apart). In
 each, the process that processes starts reader children that parse (children of the
 forkserver it starts: adapters/mail/reader_pool.py); the first reads a batch of one message,
 and it is the one measured. Three messages: a 30 MB raw message
@@ -35,7 +35,7 @@ from tests.harness import BASIC
 
 SIZE = 30_000_000
 POSTMARK_SIZE = 35_000_000
-CONFIGURATIONS = {"one process (make run)": 0, "Procfile (web + worker)": 1}
+CONFIGURATIONS = {"make run (web + worker child)": 0, "Procfile (web + worker)": 1}
 
 
 def big_message(sender: str, serial: int, size: int = SIZE) -> bytes:
@@ -78,6 +78,14 @@ def reader_pid(parent: int) -> int | None:
             children = descendants(pid)
             if children:
                 return children[0]
+    return None
+
+
+def worker_child_pid(web: int) -> int | None:
+    """`make run`'s worker child: the web process's child started by multiprocessing's spawn."""
+    for pid in descendants(web):
+        if "multiprocessing.spawn" in cmdline(pid):
+            return pid
     return None
 
 
@@ -152,8 +160,9 @@ def _case(deployment: Deployment, workers: int, accounts: int, body: bytes,
     # A few ordinary messages first: the reader child starts with the first batch.
     run(deployment, mix.build(20, first=10_000_000, accounts=accounts, tickets=accounts))
     pids = {"web": deployment.server.pid}
-    if workers:
-        pids["worker"] = deployment.processes[1].pid
+    worker = deployment.processes[1].pid if workers else worker_child_pid(pids["web"])
+    if worker is not None:  # None: the inline worker's threads (CONNECTOR_INLINE_WORKER_PROCESS)
+        pids["worker"] = worker
     processing = pids.get("worker", pids["web"])
     reader = reader_pid(processing)
     if reader is None:

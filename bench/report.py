@@ -62,7 +62,7 @@ def end_to_end(sqlite: dict[str, Any], floor_rate: float) -> None:
     processed = mean(runs, "processed_per_s")
     say()
     shape = ("the Procfile's web and worker processes" if sqlite.get("workers") else
-             "default configuration (one web process with its inline worker)")
+             "default configuration (make run: the web process and its worker child)")
     say(f"END TO END, SQLite, {shape}, "
         f"{sqlite['accounts']:,} accounts + contacts, {sqlite['tickets']:,} tickets; closed loop, "
         f"{runs[0]['connections']} connections")

@@ -1,6 +1,6 @@
-"""End-to-end on SQLite with the default configuration (one web process, inline worker):
-throughput at saturation (closed loop), and acknowledgement latency over a sweep of fixed
-offered loads (open loop). The saturation runs on 1,000 accounts are also the small side of
+"""End-to-end on SQLite with the default configuration (`make run`: the web process and its
+worker child): throughput at saturation (closed loop), and acknowledgement latency over a
+sweep of fixed offered loads (open loop). The saturation runs on 1,000 accounts are also the small side of
 the scale comparison (bench/run.py runs them again on the big database)."""
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ def saturate(deployment: Deployment, batches: mix.Batches, plan: Plan) -> list[d
 
 def saturation(plan: Plan, *, accounts: int, tickets: int, workers: int = 0) -> dict[str, Any]:
     """Closed-loop runs on a fresh database. The same sequence of batches for every database
-    size, so that the scale comparison compares like with like. workers: 0 is `make run`'s
-    one process; 1 is the Procfile's web and worker processes (on the same SQLite file)."""
+    size, so that the scale comparison compares like with like. workers: 0 is `make run`
+    (its worker child); 1 is the Procfile's web and worker processes (on the same SQLite file)."""
     with Deployment(accounts=accounts, tickets=tickets, workers=workers) as deployment:
         if deployment.seed_seconds > 5:
             progress(f"seeded in {deployment.seed_seconds:.0f} s")
