@@ -121,7 +121,7 @@ class Deployment(AbstractContextManager["Deployment"]):
                     if thread.startswith("python"):
                         thread = "event loop" if i == 0 and role is None else "main"
                     # the worker child of `make run` by thread, as a worker process is
-                    key = f"{label} {role or thread}" if role != "worker" else f"{label} {thread}"
+                    key = f"{label} {thread if role in (None, 'worker') else role}"
                     result[key] = result.get(key, 0.0) + seconds
         return result
 

@@ -30,7 +30,7 @@ from sqlalchemy import text
 
 from bench import mix
 from bench.e2e import Deployment, run
-from bench.procs import cmdline, descendants, memory_kib, reset_peak
+from bench.procs import cmdline, descendants, memory_kib, reset_peak, worker_child_pid
 from tests.harness import BASIC
 
 SIZE = 30_000_000
@@ -78,14 +78,6 @@ def reader_pid(parent: int) -> int | None:
             children = descendants(pid)
             if children:
                 return children[0]
-    return None
-
-
-def worker_child_pid(web: int) -> int | None:
-    """`make run`'s worker child: the web process's child started by multiprocessing's spawn."""
-    for pid in descendants(web):
-        if "multiprocessing.spawn" in cmdline(pid):
-            return pid
     return None
 
 

@@ -115,6 +115,15 @@ def cmdline(pid: int) -> str:
         return ""
 
 
+def worker_child_pid(web: int) -> int | None:
+    """`make run`'s worker child: the web process's child started by multiprocessing's spawn
+    (api/entrypoints/worker_child.py; the readers are forked by its forkserver, further down)."""
+    for pid in descendants(web):
+        if "multiprocessing.spawn" in cmdline(pid):
+            return pid
+    return None
+
+
 def machine() -> dict[str, object]:
     model = next((line.split(":", 1)[1].strip() for line in
                   Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),

@@ -1,7 +1,7 @@
 """End-to-end on SQLite with the default configuration (`make run`: the web process and its
 worker child): throughput at saturation (closed loop), and acknowledgement latency over a
-sweep of fixed offered loads (open loop). The saturation runs on 1,000 accounts are also the small side of
-the scale comparison (bench/run.py runs them again on the big database)."""
+sweep of fixed offered loads (open loop). The saturation runs on 1,000 accounts are also the
+small side of the scale comparison (bench/run.py runs them again on the big database)."""
 
 from __future__ import annotations
 

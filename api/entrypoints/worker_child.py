@@ -52,7 +52,7 @@ class WorkerChild:
 
     def start(self) -> None:
         self._stopping.clear()
-        self._spawn()
+        self._process, self._connection = self._spawn()
         # multiprocessing joins a non-daemonic child at exit (a daemonic one could not start
         # its readers); this runs first and closes the pipe, so that the child ends.
         atexit.register(self.stop)
@@ -102,14 +102,13 @@ class WorkerChild:
         if self._watch is not None:
             self._watch.join(timeout=5)
 
-    def _spawn(self) -> None:
+    def _spawn(self) -> tuple[multiprocessing.process.BaseProcess, Connection]:
         ours, theirs = self._context.Pipe()
         process = self._context.Process(target=_run_child, args=(self._values, theirs),
                                         name="connector-worker")
         process.start()
         theirs.close()  # only the child holds its end: our exit is its end-of-file
-        with self._send_lock:
-            self._process, self._connection = process, ours
+        return process, ours
 
     def _send(self, request: object) -> bool:
         with self._send_lock:
@@ -134,13 +133,17 @@ class WorkerChild:
             if self._stopping.wait(wait):
                 return
             wait = min(wait * 2, RESTART_SECONDS[1])
+            process, connection = self._spawn()
             with self._ask_lock, self._send_lock:
-                if self._stopping.is_set():
-                    return
-                old, self._connection = self._connection, None
+                stopped = self._stopping.is_set()  # then stop() has joined the old child only
+                if not stopped:
+                    old, self._process, self._connection = self._connection, process, connection
+            if stopped:
+                connection.close()  # the new child reads end-of-file and ends
+                process.join(30)
+                return
             if old is not None:
                 old.close()
-            self._spawn()
 
 
 def _run_child(values: dict[str, Any], connection: Connection) -> None:

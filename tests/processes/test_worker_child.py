@@ -10,35 +10,10 @@ import signal
 import time
 from pathlib import Path
 
+from bench.procs import descendants, worker_child_pid
 from tests.conftest import SmtpSink, free_port, wait_until
 from tests.harness import API_KEY, LoadClient, Process, api_get, connector_env, wait_ready, web
 from tests.mail import email as make_email
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:  # gone meanwhile
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
-
-
-def worker_child(web_pid: int) -> int | None:
-    """The web process's child started by multiprocessing's spawn (the readers are forked by
-    the worker child's own forkserver, one level down)."""
-    for pid in children(web_pid):
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"multiprocessing.spawn" in command:
-            return pid
-    return None
 
 
 def alive(pid: int) -> bool:
@@ -77,7 +52,7 @@ def start(tmp_path: Path, smtp: SmtpSink, database_url: str, spawned: list[Proce
 def test_the_worker_runs_in_a_child_and_its_counts_show_on_the_web_metrics(
         tmp_path: Path, smtp: SmtpSink, database_url: str, spawned: list[Process]) -> None:
     server, port = start(tmp_path, smtp, database_url, spawned)
-    assert worker_child(server.pid) is not None
+    assert worker_child_pid(server.pid) is not None
     first = processed(port, make_email(sender="a@nowhere.example", message_id="<1@x>"))
     assert first["outcome"] == "forwarded_unrecognized"
     time.sleep(0.5)  # the child's processing loop now waits: poll_seconds=5
@@ -94,12 +69,12 @@ def test_the_worker_runs_in_a_child_and_its_counts_show_on_the_web_metrics(
 def test_a_worker_child_that_dies_is_started_again_and_nothing_is_lost(
         tmp_path: Path, smtp: SmtpSink, database_url: str, spawned: list[Process]) -> None:
     server, port = start(tmp_path, smtp, database_url, spawned)
-    first = worker_child(server.pid)
+    first = worker_child_pid(server.pid)
     assert first is not None
     os.kill(first, signal.SIGKILL)
     message = processed(port, make_email(sender="a@nowhere.example", message_id="<1@x>"))
     assert message["outcome"] == "forwarded_unrecognized"
-    second = worker_child(server.pid)
+    second = worker_child_pid(server.pid)
     assert second is not None and second != first
     assert "the worker child exited" in (tmp_path / "web.log").read_text()
 
@@ -107,10 +82,10 @@ def test_a_worker_child_that_dies_is_started_again_and_nothing_is_lost(
 def test_the_worker_child_ends_when_the_web_process_is_killed(
         tmp_path: Path, smtp: SmtpSink, database_url: str, spawned: list[Process]) -> None:
     server, port = start(tmp_path, smtp, database_url, spawned)
-    child = worker_child(server.pid)
+    child = worker_child_pid(server.pid)
     assert child is not None
     processed(port, make_email(sender="a@nowhere.example", message_id="<1@x>"))
-    readers = children(child)  # its forkserver (the readers' parent), started for that batch
+    readers = descendants(child)  # its forkserver and the readers, started for that batch
     assert readers
     server.kill()  # SIGKILL: no shutdown runs in the web process
     assert wait_until(lambda: not alive(child), timeout=30)
