@@ -83,9 +83,12 @@ class Claimed:
 
 @dataclass(frozen=True, slots=True)
 class ExtractedAttachment:
+    """`data` is bytes, except in a reader child, where a large file is a view of the message
+    it was decoded in (adapters/mail/transfer.py); the child hands it over as bytes."""
+
     filename: str
     content_type: str
-    data: bytes
+    data: bytes | memoryview
     content_id: str | None = None
     inline: bool = False
 

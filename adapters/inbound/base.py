@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
+from adapters.inbound.json_strings import LargeStrings
 from domain.addresses import envelope_recipients, envelope_sender
 from domain.errors import DomainError, MalformedPayload
 from domain.messages import NOT_SPAM, SPAM, InboundDelivery, ReplayToken, WebhookRequest
@@ -127,6 +128,16 @@ def load_json_body(request: WebhookRequest, what: str) -> Any:
     is parsed: a 35 MB Postmark payload held its bytes, its text and the parsed strings at once
     (bench/memory.py). For providers whose check does not read the body after decoding it."""
     return load_json(_json_text(request.take_body(), what), what)
+
+
+def load_json_body_setting_aside(request: WebhookRequest, what: str) -> tuple[Any, LargeStrings]:
+    """load_json_body with the long base64 strings kept out of the parser: the payload holds
+    a token for each, which the returned LargeStrings turns back (adapters/inbound/json_strings.py)."""
+    try:
+        strings = LargeStrings(request.take_body())
+    except UnicodeDecodeError as exc:
+        raise MalformedPayload(f"{what} is not valid JSON: {exc}") from None
+    return load_json(strings.text, what), strings
 
 
 def _json_text(body: bytes, what: str) -> str:

@@ -27,12 +27,12 @@ from adapters.inbound.base import (
     WebhookResult,
     envelope_recipients,
     envelope_sender,
-    load_json_body,
+    load_json_body_setting_aside,
     spam_score,
     text_bytes,
     yes_no_verdict,
 )
-from adapters.inbound.rebuild import Attachment, Body, address, build_message
+from adapters.inbound.rebuild import Attachment, Body, Pieces, address, build_message
 from domain.errors import MalformedPayload
 from domain.messages import InboundDelivery
 
@@ -41,9 +41,16 @@ class PostmarkWebhook(InboundWebhook[dict[str, Any]]):
     provider = "postmark"
 
     def decode(self, request: WebhookRequest) -> dict[str, Any]:
-        payload = load_json_body(request, "the Postmark payload")
+        """The payload, each attachment's long base64 as a view of the body (the parser never
+        made a string of it)."""
+        payload, strings = load_json_body_setting_aside(request, "the Postmark payload")
         if not isinstance(payload, dict):
             raise MalformedPayload("the Postmark payload is not a JSON object")
+        for item in payload.get("Attachments") or []:
+            for key in ("Content", "Data"):
+                if isinstance(item, dict) and key in item:
+                    item[key] = strings.take(item[key])
+        strings.restore(payload)
         if payload.get("RecordType", "Inbound") != "Inbound":
             raise MalformedPayload(f"a {payload.get('RecordType')!r} webhook was sent to the "
                                    "inbound URL")
@@ -114,12 +121,13 @@ def _attachment(item: Any) -> Attachment:
         raise MalformedPayload("an attachment is not a JSON object")
     key = "Content" if "Content" in item else "Data"
     content = item.get(key)
-    if not isinstance(content, str):
+    if not isinstance(content, (str, memoryview)):
         raise MalformedPayload(f"attachment {item.get('Name')!r} has no content")
     try:
-        # binascii takes the ASCII text as it is (base64.b64decode copies it to bytes first:
-        # 35 MB more for Postmark's largest mail); the same lenient decoding.
-        data = binascii.a2b_base64(content)
+        # binascii takes the ASCII text, or the body's bytes, as they are (base64.b64decode
+        # copies them first: 35 MB more for Postmark's largest mail); the same lenient decoding.
+        data = Pieces.decoded(content) if isinstance(content, memoryview) else \
+            binascii.a2b_base64(content)
     except (binascii.Error, ValueError):
         raise MalformedPayload(f"attachment {item.get('Name')!r} is not valid base64") from None
     item[key] = None  # the text is not needed again: freed now, not with the whole payload

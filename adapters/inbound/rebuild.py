@@ -39,6 +39,7 @@ _CHARSET = re.compile(r"^[A-Za-z0-9!#$%&'+^_`{}~.:-]{1,40}$")
 _TO_CRLF = re.compile(rb"\r\n|\r(?!\n)|\n")
 CRLF = b"\r\n"
 _B64_CHUNK = 57 * 16 * 1024
+_EQUALS = re.compile(rb"=")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +52,31 @@ class Body:
         return None if text is None else cls(text.encode("utf-8", "surrogateescape"), "utf-8")
 
 
+class Pieces:
+    """A file's bytes in pieces of whole base64 lines, each let go once encoded: a 35 MB file
+    decoded from base64 text is not held whole beside the message built from it."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self._pieces = pieces
+
+    @classmethod
+    def decoded(cls, text: memoryview) -> Pieces:
+        """`text` (base64 characters only, no line breaks) decoded a piece at a time; exactly
+        binascii.a2b_base64 of the whole, and the same binascii.Error where that fails."""
+        if _EQUALS.search(text, 0, max(0, len(text) - 2)):  # padding before its end
+            return cls([binascii.a2b_base64(text)])
+        step = _B64_CHUNK // 3 * 4
+        return cls([binascii.a2b_base64(text[i:i + step]) for i in range(0, len(text), step)])
+
+    def take(self) -> Iterator[bytes]:
+        """Each piece once, released as it is handed over."""
+        while self._pieces:
+            yield self._pieces.pop(0)
+
+
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    data: bytes
+    data: bytes | Pieces
     content_type: str = "application/octet-stream"
     filename: str | None = None
     content_id: str | None = None
@@ -166,8 +189,12 @@ def _header(name: str, value: str) -> bytes:
     return f"{name}: {flat}".encode("utf-8", "surrogateescape") + CRLF
 
 
-def _b64(data: bytes) -> Iterator[bytes]:
+def _b64(data: bytes | Pieces) -> Iterator[bytes]:
     """Base64 in CRLF lines of 76 characters, a chunk of whole lines (57 bytes each) at a time."""
+    if isinstance(data, Pieces):  # each piece is a chunk of whole lines (but the last)
+        for piece in data.take():
+            yield base64.encodebytes(piece).replace(b"\n", CRLF)
+        return
     view = memoryview(data)
     for start in range(0, len(view), _B64_CHUNK):
         yield base64.encodebytes(view[start:start + _B64_CHUNK]).replace(b"\n", CRLF)

@@ -17,7 +17,7 @@ from adapters.mail.html_text import html_to_text
 from adapters.mail.replies import reply_part
 from adapters.mail.text import decode_bytes
 from adapters.mail.tnef import unpack_tnef
-from adapters.mail.transfer import base64_body
+from adapters.mail.transfer import base64_body, file_body
 from adapters.mail.unsplit import unsplit_parts
 from domain.messages import ExtractedAttachment, ExtractedDocument
 
@@ -150,6 +150,12 @@ def _payload(part: Message) -> bytes:
     return b""
 
 
+def _file_payload(part: Message) -> bytes | memoryview:
+    """A file's bytes; a large base64 one, in a reader child, decoded over its own text."""
+    data = file_body(part)
+    return data if data is not None else _payload(part)
+
+
 def _text(part: Message) -> str:
     charset = part.get_content_charset()
     return decode_bytes(_payload(part), charset)
@@ -164,7 +170,7 @@ def _attachment(part: Message, index: int, name: str | None = None) -> Extracted
     return safe_attachment(
         filename=(_filename(part) if name is None else name) or _fallback_name(part, ctype, index),
         content_type=ctype,
-        data=_payload(part),
+        data=_file_payload(part),
         content_id=cid or None,
         inline=disposition == "inline" or (bool(cid) and disposition != "attachment"),
     )

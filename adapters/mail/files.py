@@ -15,7 +15,7 @@ _CONTENT_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}")
 OCTET_STREAM = "application/octet-stream"
 
 
-def safe_attachment(filename: str, content_type: str | None, data: bytes,
+def safe_attachment(filename: str, content_type: str | None, data: bytes | memoryview,
                     content_id: str | None = None, inline: bool = False) -> ExtractedAttachment:
     """Every attachment is built here: what is stored is safe to show and to serve."""
     return ExtractedAttachment(filename=_BIDI.sub("", filename),

@@ -67,19 +67,25 @@ class RawHeaders:
         return self._fields.get(name, [])
 
 
-def parse_message(raw: bytes, *, headers_only: bool = False) -> Message:
-    """Parse with compat32; a header block broken by a stray line is repaired and re-read."""
-    parser = BytesHeaderParser(policy=compat32) if headers_only else BytesParser(policy=compat32)
-    data = _split_head(raw) if headers_only else raw
-    data = _unfold_boundary(data)
-    elided = None if headers_only else Elided(data)  # large base64 bodies set aside
-    if elided is not None and elided.runs:
-        msg = elided.restore(_parse(parser, elided.data))
-    elif headers_only:
-        msg = _parse(parser, data)
-    else:  # runs of plain body lines parsed as one line each (adapters/mail/line_runs.py)
-        collapsed = CollapsedLines(data)
-        msg = collapsed.restore(_parse(parser, collapsed.data))
+def parse_message(raw: bytes | bytearray, *, headers_only: bool = False) -> Message:
+    """Parse with compat32; a header block broken by a stray line is repaired and re-read.
+
+    A bytearray (a reader child's copy, adapters/mail/reader_pool.py) lets the large base64
+    bodies set aside be decoded in it, over their text (transfer.file_body); the rest of the
+    message is parsed from bytes."""
+    if headers_only:
+        parser: BytesParser | BytesHeaderParser = BytesHeaderParser(policy=compat32)
+        msg = _parse(parser, data := _unfold_boundary(_split_head(raw)))
+    else:
+        parser = BytesParser(policy=compat32)
+        elided = Elided(_unfold_boundary(raw))  # large base64 bodies set aside
+        data = elided.data
+        if elided.runs:
+            msg = elided.restore(_parse(parser, data))
+            data = elided.source
+        else:  # runs of plain body lines parsed as one line each (adapters/mail/line_runs.py)
+            collapsed = CollapsedLines(data)
+            msg = collapsed.restore(_parse(parser, collapsed.data))
     if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
         repaired = _drop_stray_header_lines(data)
         if repaired != data:
@@ -87,7 +93,7 @@ def parse_message(raw: bytes, *, headers_only: bool = False) -> Message:
     return msg
 
 
-def _parse(parser: BytesParser | BytesHeaderParser, data: bytes) -> Message:
+def _parse(parser: BytesParser | BytesHeaderParser, data: bytes | bytearray) -> Message:
     try:
         return parser.parsebytes(data)
     except RecursionError:
@@ -224,7 +230,7 @@ def _as_text(value: object) -> str:
         return decode_bytes(text.encode("ascii", "surrogateescape"), None, detect=False)
 
 
-def _unfold_boundary(data: bytes) -> bytes:
+def _unfold_boundary(data: bytes | bytearray) -> bytes | bytearray:  # (of the type it is given)
     """A quoted boundary folded across lines (`boundary="foo<CRLF> bar"`) unfolded as RFC 5322
     says (the line break removed), so the parser splits the body by it: compat32 kept the
     line break in the value, no line matched it, and the recovery splitter then took a nested
@@ -234,16 +240,16 @@ def _unfold_boundary(data: bytes) -> bytes:
         return data
     unfolded = _FOLDED_BOUNDARY.sub(lambda m: m.group(1).replace(b"\r", b"").replace(b"\n", b""),
                                     head)
-    return unfolded + data[len(head):] if unfolded != head else data
+    return b"".join([unfolded, memoryview(data)[len(head):]]) if unfolded != head else data
 
 
-def _split_head(raw: bytes) -> bytes:
+def _split_head(raw: bytes | bytearray) -> bytes:
     match = _HEADER_END.search(raw, 0, _HEAD_LIMIT)
-    return raw[: match.end()] if match else raw[:_HEAD_LIMIT]
+    return bytes(raw[: match.end()] if match else raw[:_HEAD_LIMIT])
 
 
-def _drop_stray_header_lines(data: bytes) -> bytes:
+def _drop_stray_header_lines(data: bytes | bytearray) -> bytes:
     head = _split_head(data)
     lines = head.splitlines(keepends=True)
     kept = [line for line in lines if _HEADER_LINE.match(line) or not line.strip()]
-    return b"".join(kept) + data[len(head):]
+    return b"".join([*kept, memoryview(data)[len(head):]])

@@ -11,6 +11,7 @@ same structure with the same texts (tests/adapters/test_large_bodies.py compares
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from email.message import Message
@@ -24,14 +25,19 @@ _RUN = re.compile(rb"(?m)^(?:[A-Za-z0-9+/=]++\r?\n)++")
 
 
 class Elided:
-    def __init__(self, data: bytes) -> None:
+    """The message (`source`), its runs set aside (`runs`, views of it), and what the parser
+    reads (`data`, bytes)."""
+
+    def __init__(self, data: bytes | bytearray) -> None:
+        self.source = data
         self.runs: dict[str, memoryview] = {}
         self._spans: dict[int, tuple[int, int]] = {}  # id of a run: where it is in `data`
-        self.data = data
         if len(data) < LARGE:
+            self.data = bytes(data)  # (bytes as they are, no copy)
             return
         self._prefix = f"@@email-connector-run-{secrets.token_hex(8)}-"
-        view, pieces, position = memoryview(data), [], 0
+        view, position = memoryview(data), 0
+        pieces: list[bytes | memoryview] = []
         self._source = view
         for match in _RUN.finditer(data):
             start, end = match.span()
@@ -44,9 +50,8 @@ class Elided:
             self.runs[token] = view[start:end]
             self._spans[id(self.runs[token])] = (start, end)
             position = end
-        if self.runs:
-            pieces.append(view[position:])
-            self.data = b"".join(pieces)  # type: ignore[arg-type]  # memoryviews of bytes
+        pieces.append(view[position:])
+        self.data = b"".join(pieces) if self.runs else bytes(data)
 
     def restore(self, msg: Message) -> Message:
         """Put every run back where its token landed."""
@@ -95,24 +100,32 @@ class RunPayload(Message):
     """A base64 leaf part whose body is one run: its text is made from the message's bytes
     each time it is asked for, never kept, and `run` hands a decoder the bytes themselves
     (adapters/mail/transfer.py), so a 30 MB attachment is not held as text beside them.
-    Anything that sets the payload makes it an ordinary part again."""
+    Anything that sets the payload makes it an ordinary part again.
+
+    `decoded`: the body once decoded over its own text (transfer.file_body, in a reader
+    child); the text, asked for after that, is made from it (the same content, in lines of 76)."""
 
     run: memoryview
+    decoded: memoryview | None
 
     @classmethod
     def become(cls, part: Message, run: memoryview) -> None:
         part.__dict__.pop("_payload", None)
         part.__class__ = cls
         part.__dict__["run"] = run
+        part.__dict__["decoded"] = None
 
     @property  # type: ignore[override]
     def _payload(self) -> str:
+        if self.__dict__["decoded"] is not None:
+            return str(base64.encodebytes(self.__dict__["decoded"]), "ascii")
         return str(self.__dict__["run"], "ascii")
 
     @_payload.setter
     def _payload(self, value: object) -> None:
         self.__class__ = Message  # type: ignore[assignment]  # an ordinary part again
         self.__dict__.pop("run", None)
+        self.__dict__.pop("decoded", None)
         self.__dict__["_payload"] = value
 
     def is_multipart(self) -> bool:

@@ -15,7 +15,9 @@ can block the other on a full pipe.
 The large bytes cross the pipe as themselves, not pickled: each raw message goes with
 send_bytes after the batch's small header, and an attachment over _OUT_OF_BAND comes back the
 same way after its ReadMessage (pickling a 30 MB message made a second 30 MB copy on each
-side: bench/memory.py).
+side: bench/memory.py). A large message is received into a bytearray, in which its large
+base64 files are decoded over their own text (adapters/mail/transfer.py): the child holds a
+30 MB message once, not the message and its file.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from functools import partial
 from multiprocessing.connection import Connection
 from typing import Any
 
+from adapters.mail.large_bodies import LARGE
 from adapters.mail.reading import XmlParse, read_or_error
 from domain.messages import ReadJob, ReadMessage
 
 log = logging.getLogger(__name__)
 _OUT_OF_BAND = 64 * 1024
+_PIECE = 256 * 1024  # a large message crosses in pieces of this size
 
 
 def _serve(connection: Connection, xml_parse: XmlParse) -> None:
@@ -40,13 +44,32 @@ def _serve(connection: Connection, xml_parse: XmlParse) -> None:
     while True:
         try:
             batch = connection.recv()
-            raws = [connection.recv_bytes() for _ in batch]
+            raws = [_received(connection, size) for _, _, size in batch]
         except EOFError:
             return
-        for index, (envelope_from, xml) in enumerate(batch):
+        for index, (envelope_from, xml, _) in enumerate(batch):
             raw, raws[index] = raws[index], b""  # each message freed once read
             _send_result(connection, read_or_error(raw, envelope_from, xml_parse if xml else None))
             del raw
+
+
+def _received(connection: Connection, size: int) -> bytes | bytearray:
+    """One raw message; a large one into a bytearray, in the pieces it was sent in (a piece
+    passes through a buffer of its own: the whole message at once would be held twice)."""
+    if size < LARGE:
+        return connection.recv_bytes()
+    buffer, position = bytearray(size), 0
+    while position < size:
+        position += connection.recv_bytes_into(buffer, position)
+    return buffer
+
+
+def _send_raw(connection: Connection, raw: bytes) -> None:
+    if len(raw) < LARGE:
+        connection.send_bytes(raw)
+        return
+    for start in range(0, len(raw), _PIECE):
+        connection.send_bytes(raw, start, min(_PIECE, len(raw) - start))
 
 
 def _send_result(connection: Connection, result: ReadMessage | str) -> None:
@@ -54,7 +77,8 @@ def _send_result(connection: Connection, result: ReadMessage | str) -> None:
     large: list[int] = []
     if isinstance(result, ReadMessage):
         files = result.document.attachments
-        large = [i for i, f in enumerate(files) if len(f.data) > _OUT_OF_BAND]
+        large = [i for i, f in enumerate(files)
+                 if len(f.data) > _OUT_OF_BAND or isinstance(f.data, memoryview)]
         if large:
             kept = [replace(f, data=b"") if i in large else f for i, f in enumerate(files)]
             result = ReadMessage(result.view, replace(result.document, attachments=kept))
@@ -96,9 +120,9 @@ class _Child:
             self.process.start()
             theirs.close()
             self.pipe = ours
-        self.pipe.send([(job.envelope_from, job.xml_enabled) for job in jobs])
+        self.pipe.send([(job.envelope_from, job.xml_enabled, len(job.raw)) for job in jobs])
         for job in jobs:
-            self.pipe.send_bytes(job.raw)
+            _send_raw(self.pipe, job.raw)
 
     def kill(self) -> None:
         if self.process is not None:

@@ -26,8 +26,10 @@ TOO_DEEP = ("This message nests attached messages deeper than can be read (hundr
             "levels); it is filed with its headers, and the original is attached unchanged.")
 
 
-def read_message(raw: bytes, envelope_from: str | None, xml_parse: XmlParse | None) -> ReadMessage:
-    """`xml_parse` only while the XML API is on: otherwise XML in a message is just text."""
+def read_message(raw: bytes | bytearray, envelope_from: str | None,
+                 xml_parse: XmlParse | None) -> ReadMessage:
+    """`xml_parse` only while the XML API is on: otherwise XML in a message is just text.
+    A bytearray may have its large files decoded in it (parse_message): a reader child's."""
     try:
         return _read(raw, envelope_from, xml_parse)
     except RecursionError:
@@ -35,12 +37,12 @@ def read_message(raw: bytes, envelope_from: str | None, xml_parse: XmlParse | No
         # message still gets an outcome, read from its headers, with every byte attached.
         msg = parse_message(raw, headers_only=True)
         view = message_view(msg, envelope_from=envelope_from)
-        original = safe_attachment("original.eml", "message/rfc822", raw)
+        original = safe_attachment("original.eml", "message/rfc822", bytes(raw))
         return without_nul(ReadMessage(view, ExtractedDocument(text=TOO_DEEP, reply_text=TOO_DEEP,
                                                                attachments=[original])))
 
 
-def _read(raw: bytes, envelope_from: str | None, xml_parse: XmlParse | None) -> ReadMessage:
+def _read(raw: bytes | bytearray, envelope_from: str | None, xml_parse: XmlParse | None) -> ReadMessage:
     msg = parse_message(raw)
     view = message_view(msg, envelope_from=envelope_from)
     if xml_parse is not None:
@@ -56,7 +58,7 @@ def _read(raw: bytes, envelope_from: str | None, xml_parse: XmlParse | None) -> 
     return without_nul(ReadMessage(view, document))
 
 
-def read_or_error(raw: bytes, envelope_from: str | None,
+def read_or_error(raw: bytes | bytearray, envelope_from: str | None,
                   xml_parse: XmlParse | None) -> ReadMessage | str:
     """The same, with an error returned as text: bad input is data, not an exception."""
     try:

@@ -18,6 +18,8 @@ from adapters.mail.large_bodies import RunPayload
 _OUTSIDE = re.compile(rb"[^A-Za-z0-9+/=]+")
 _PADDING = re.compile(rb"=+")
 _EQUALS = re.compile(rb"=")
+_IN_PLACE_CHUNK = 256 * 1024
+_IN_PLACE_TAIL = 256
 
 
 def lenient_b64decode(data: bytes) -> bytes:
@@ -64,9 +66,10 @@ def decode_runs(data: bytes) -> bytes:
 
 def base64_body(part: Message) -> bytes | None:
     """The decoded body of a base64 leaf part, leniently; None for any other part."""
-    run = part.run if isinstance(part, RunPayload) else None
-    if run is not None:  # a large body still in the message's bytes: decoded from them
-        decoded = _fast(run)
+    if isinstance(part, RunPayload):  # a large body still in the message's bytes
+        if part.decoded is not None:
+            return bytes(part.decoded)
+        decoded = _fast(part.run)
         if decoded is not None:
             return decoded
     raw = part.get_payload()
@@ -76,3 +79,55 @@ def base64_body(part: Message) -> bytes | None:
         return None
     decoded = _fast(raw) if raw.isascii() else None
     return decoded if decoded is not None else lenient_b64decode(raw.encode("ascii", "ignore"))
+
+
+def file_body(part: Message) -> bytes | memoryview | None:
+    """base64_body, except that a large body in a writable copy of the message (a reader
+    child's: adapters/mail/reader_pool.py) is decoded into that copy, over its own text, and
+    handed back as a view of it: a 30 MB attachment is not held as text and as bytes at once."""
+    if isinstance(part, RunPayload) and part.decoded is None and not part.run.readonly:
+        decoded = decode_in_place(part.run)
+        if decoded is not None:
+            part.decoded = decoded
+    if isinstance(part, RunPayload) and part.decoded is not None:
+        return part.decoded
+    return base64_body(part)
+
+
+def decode_in_place(run: memoryview) -> memoryview | None:
+    """The base64 text in `run` (lines of the alphabet; a writable buffer) decoded into the
+    buffer's first bytes, as a view of them; exactly what binascii gives for the whole text.
+    None, with `run` untouched, where that decoding does not apply (padding before the end, a
+    wrong length: base64_body's lenient decoding then reads the text).
+
+    The tail, where padding is, is decoded first with the characters before it that do not
+    fill a group of four, so nothing is changed until it is known that all of it decodes. The
+    rest goes a chunk at a time; 3 bytes come of every 4 characters, so what is written never
+    reaches text not yet read."""
+    head_end = max(0, len(run) - _IN_PLACE_TAIL)
+    if _EQUALS.search(run, 0, head_end) is not None:
+        return None
+    tail_text = bytes(run[head_end:])
+    if b"=" in tail_text.rstrip(b"=\r\n\t "):
+        return None
+    line_ends = 0
+    for start in range(0, head_end, _IN_PLACE_CHUNK):
+        chunk = bytes(run[start:min(start + _IN_PLACE_CHUNK, head_end)])
+        line_ends += chunk.count(b"\n") + chunk.count(b"\r")
+    left_over = (head_end - line_ends) % 4
+    before = bytes(run[max(0, head_end - 64):head_end]).translate(None, b"\r\n")
+    carried = before[len(before) - left_over:]
+    try:
+        tail = binascii.a2b_base64(carried + tail_text)
+    except binascii.Error:
+        return None
+    written, pending = 0, b""
+    for start in range(0, head_end, _IN_PLACE_CHUNK):
+        text = pending + bytes(run[start:min(start + _IN_PLACE_CHUNK, head_end)]).translate(
+            None, b"\r\n")
+        whole = len(text) - len(text) % 4
+        decoded = binascii.a2b_base64(memoryview(text)[:whole])
+        run[written:written + len(decoded)] = decoded
+        written, pending = written + len(decoded), text[whole:]
+    run[written:written + len(tail)] = tail
+    return run[:written + len(tail)]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 import tracemalloc
 from email.message import Message
 
 import pytest
 
-from adapters.mail import large_bodies
+from adapters.mail import large_bodies, transfer
 from adapters.mail.documents import extract_document
 from adapters.mail.headers import parse_message
 from tests.adapters.test_boundaries import _shape
@@ -114,3 +115,55 @@ def test_reading_a_large_attachment_holds_no_text_copy_of_it() -> None:
         tracemalloc.stop()
     assert attachment.data == blob
     assert peak < len(blob) + 2_000_000  # the decoded file, and no 16 MB of base64 text
+
+
+IN_PLACE_TEXTS = {
+    "76-character CRLF lines": lines(BLOB[:300_001]),
+    "LF lines, one padding character": lines(BLOB[:300_002], b"\n"),
+    "lines of 63 characters": b"\r\n".join(
+        base64.b64encode(BLOB[:200_000])[i:i + 63] for i in range(0, 266_668, 63)),
+    "one line": base64.b64encode(BLOB[:2_000_000]),
+    "short": base64.b64encode(b"ab"),
+}
+NOT_IN_PLACE = {
+    "padding before the end": lines(BLOB[:100_000]) + b"QQ==\r\n" + lines(BLOB[:1000]),
+    "one character too many": lines(BLOB[:300_000]) + b"Q",
+    "padding missing": base64.b64encode(BLOB[:300_001]).rstrip(b"="),
+}
+
+
+@pytest.mark.parametrize("name", IN_PLACE_TEXTS)
+def test_a_body_decoded_in_place_is_exactly_what_binascii_decodes(name: str) -> None:
+    text = IN_PLACE_TEXTS[name].rstrip(b"\r\n")
+    buffer = bytearray(text)
+    decoded = transfer.decode_in_place(memoryview(buffer))
+    assert decoded is not None and decoded.obj is buffer  # in the buffer, over the text
+    assert bytes(decoded) == binascii.a2b_base64(text)
+
+
+@pytest.mark.parametrize("name", NOT_IN_PLACE)
+def test_base64_the_fast_path_would_not_take_is_left_untouched(name: str) -> None:
+    text = NOT_IN_PLACE[name]
+    buffer = bytearray(text)
+    assert transfer.decode_in_place(memoryview(buffer)) is None
+    assert buffer == text  # for the lenient decoding to read
+
+
+def test_a_reader_childs_copy_has_its_large_file_decoded_in_it_and_reads_alike() -> None:
+    raw = SHAPES["crlf"]
+    buffer = bytearray(raw)
+    msg = parse_message(buffer)
+    [attachment] = extract_document(msg).attachments
+    assert isinstance(attachment.data, memoryview) and attachment.data.obj is buffer
+    assert attachment.data == BLOB
+    assert extract_document(msg) == extract_document(parse_message(raw))
+    # Asked for after that, the part's text is its body's (the same content, re-encoded).
+    [part] = [p for p in msg.walk() if isinstance(p, large_bodies.RunPayload)]
+    assert part.get_payload(decode=True) == BLOB
+
+
+def test_a_large_message_without_a_base64_run_reads_from_a_bytearray_as_from_bytes() -> None:
+    raw = multipart(b"x" * 1_100_000 + b"\r\n").replace(
+        b"Content-Transfer-Encoding: base64", b"Content-Transfer-Encoding: 8bit")
+    assert extract_document(parse_message(bytearray(raw))) == \
+        extract_document(parse_message(raw))

@@ -93,9 +93,10 @@ class TestRebuilt:
             receive({"RecordType": "Bounce"})
 
 
-def test_a_large_payloads_bytes_are_freed_before_its_text_is_parsed() -> None:
+def test_a_large_payloads_attachment_is_never_held_as_text() -> None:
     """Held at once before: the body, its text and the attachment's base64 string (3 x its
-    size); now the text and that string at most (bench/memory.py measures the process)."""
+    size), then the text and that string; now the body and the decoded file, then the file and
+    the message rebuilt (about 1.8 x; bench/memory.py measures the process)."""
     data = os.urandom(6_000_000)
     payload = {"FromFull": {"Email": "eve@stranger.example", "Name": ""},
                "ToFull": [{"Email": "support@msp.example", "Name": ""}], "Subject": "scan",
@@ -112,5 +113,6 @@ def test_a_large_payloads_bytes_are_freed_before_its_text_is_parsed() -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 2.3 * size
+    print(peak / size)
+    assert peak < 1.9 * size
     assert document(delivery.raw)["attachments"] == [("scan.pdf", "application/pdf", None, False, data)]
