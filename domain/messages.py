@@ -10,7 +10,6 @@ application layer share them through this one module (adapters never import each
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -197,38 +196,6 @@ class SmtpServer:
     username: str | None = None
     password: str | None = field(default=None, repr=False)  # never in a log or traceback
     timeout: float = 30.0
-
-
-@dataclass
-class WebhookRequest:
-    """One HTTP request as a provider sent it: nothing decoded yet. Not frozen: a provider
-    may take the body out (take_body) to free it as soon as it is decoded."""
-
-    method: str
-    url: str
-    headers: Mapping[str, str]  # names in lower case
-    body: bytes
-
-    @classmethod
-    def build(cls, method: str, url: str, headers: Iterable[tuple[str, str]],
-              body: bytes) -> WebhookRequest:
-        return cls(method.upper(), url, {k.lower(): v for k, v in headers}, body)
-
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name.lower())
-
-    def take_body(self) -> bytes:
-        """The body, no longer held here (the caller's reference is then the only one)."""
-        body, self.body = self.body, b""
-        return body
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "")
-
-    @property
-    def media_type(self) -> str:
-        return self.content_type.split(";")[0].strip().lower()
 
 
 @dataclass(frozen=True, slots=True)

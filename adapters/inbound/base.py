@@ -19,8 +19,9 @@ from typing import Any, ClassVar, Generic, TypeVar
 from adapters.inbound.json_strings import LargeStrings
 from domain.addresses import envelope_recipients, envelope_sender
 from domain.errors import DomainError, MalformedPayload
-from domain.messages import NOT_SPAM, SPAM, InboundDelivery, ReplayToken, WebhookRequest
+from domain.messages import NOT_SPAM, SPAM, InboundDelivery, ReplayToken
 from domain.settings import SettingSpec
+from domain.webhook_requests import WebhookRequest
 
 
 @dataclass
@@ -131,10 +132,11 @@ def load_json_body(request: WebhookRequest, what: str) -> Any:
 
 
 def load_json_body_setting_aside(request: WebhookRequest, what: str) -> tuple[Any, LargeStrings]:
-    """load_json_body with the long base64 strings kept out of the parser: the payload holds
-    a token for each, which the returned LargeStrings turns back (adapters/inbound/json_strings.py)."""
+    """load_json_body with the long base64 strings decoded as the body is read and kept out of
+    the parser: the payload holds a token for each, which the returned LargeStrings turns into
+    the decoded file or back into the string (adapters/inbound/json_strings.py)."""
     try:
-        strings = LargeStrings(request.take_body())
+        strings = LargeStrings(request.take_pieces())
     except UnicodeDecodeError as exc:
         raise MalformedPayload(f"{what} is not valid JSON: {exc}") from None
     return load_json(strings.text, what), strings

@@ -41,8 +41,8 @@ class PostmarkWebhook(InboundWebhook[dict[str, Any]]):
     provider = "postmark"
 
     def decode(self, request: WebhookRequest) -> dict[str, Any]:
-        """The payload, each attachment's long base64 as a view of the body (the parser never
-        made a string of it)."""
+        """The payload, each attachment's long base64 already decoded, in pieces (the parser
+        never made a string of it)."""
         payload, strings = load_json_body_setting_aside(request, "the Postmark payload")
         if not isinstance(payload, dict):
             raise MalformedPayload("the Postmark payload is not a JSON object")
@@ -121,13 +121,12 @@ def _attachment(item: Any) -> Attachment:
         raise MalformedPayload("an attachment is not a JSON object")
     key = "Content" if "Content" in item else "Data"
     content = item.get(key)
-    if not isinstance(content, (str, memoryview)):
+    if not isinstance(content, (str, Pieces)):
         raise MalformedPayload(f"attachment {item.get('Name')!r} has no content")
     try:
-        # binascii takes the ASCII text, or the body's bytes, as they are (base64.b64decode
-        # copies them first: 35 MB more for Postmark's largest mail); the same lenient decoding.
-        data = Pieces.decoded(content) if isinstance(content, memoryview) else \
-            binascii.a2b_base64(content)
+        # A long one was decoded as the body was read (json_strings.py); binascii takes the
+        # ASCII text of a short one as it is (base64.b64decode copies it first).
+        data = content if isinstance(content, Pieces) else binascii.a2b_base64(content)
     except (binascii.Error, ValueError):
         raise MalformedPayload(f"attachment {item.get('Name')!r} is not valid base64") from None
     item[key] = None  # the text is not needed again: freed now, not with the whole payload

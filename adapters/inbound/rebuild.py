@@ -38,8 +38,7 @@ _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64
 _CHARSET = re.compile(r"^[A-Za-z0-9!#$%&'+^_`{}~.:-]{1,40}$")
 _TO_CRLF = re.compile(rb"\r\n|\r(?!\n)|\n")
 CRLF = b"\r\n"
-_B64_CHUNK = 57 * 16 * 1024
-_EQUALS = re.compile(rb"=")
+B64_CHUNK = 57 * 32 * 1024  # whole lines, and over a MiB: a buffer the system takes back
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,20 +52,12 @@ class Body:
 
 
 class Pieces:
-    """A file's bytes in pieces of whole base64 lines, each let go once encoded: a 35 MB file
-    decoded from base64 text is not held whole beside the message built from it."""
+    """A file's bytes in pieces of whole base64 lines (B64_CHUNK bytes; the last any size),
+    each let go once encoded: a 35 MB file decoded from base64 text as it was read
+    (json_strings.py) is not held whole beside the message built from it."""
 
     def __init__(self, pieces: list[bytes]) -> None:
         self._pieces = pieces
-
-    @classmethod
-    def decoded(cls, text: memoryview) -> Pieces:
-        """`text` (base64 characters only, no line breaks) decoded a piece at a time; exactly
-        binascii.a2b_base64 of the whole, and the same binascii.Error where that fails."""
-        if _EQUALS.search(text, 0, max(0, len(text) - 2)):  # padding before its end
-            return cls([binascii.a2b_base64(text)])
-        step = _B64_CHUNK // 3 * 4
-        return cls([binascii.a2b_base64(text[i:i + step]) for i in range(0, len(text), step)])
 
     def take(self) -> Iterator[bytes]:
         """Each piece once, released as it is handed over."""
@@ -196,8 +187,8 @@ def _b64(data: bytes | Pieces) -> Iterator[bytes]:
             yield base64.encodebytes(piece).replace(b"\n", CRLF)
         return
     view = memoryview(data)
-    for start in range(0, len(view), _B64_CHUNK):
-        yield base64.encodebytes(view[start:start + _B64_CHUNK]).replace(b"\n", CRLF)
+    for start in range(0, len(view), B64_CHUNK):
+        yield base64.encodebytes(view[start:start + B64_CHUNK]).replace(b"\n", CRLF)
 
 
 def address(name: str | None, email: str | None) -> str:

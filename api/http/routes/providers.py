@@ -17,13 +17,14 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict
 
 from api.application.webhooks import Received
-from api.http.body import LargeBodies, read_body
+from api.http.body import LargeBodies, read_pieces
 from api.http.deps import ServicesDep, require_inbound_basic
 from api.http.documentation import problem_examples
 from api.http.errors import PROBLEM, error_code
 from api.http.schemas import ErrorBody, IngestResponse
 from domain.errors import Conflict, DomainError, MalformedPayload, Unauthorized
-from domain.messages import Stored, WebhookRequest
+from domain.messages import Stored
+from domain.webhook_requests import WebhookRequest
 
 _basic = HTTPBasic(auto_error=False, description="CONNECTOR_INBOUND_USERNAME / _PASSWORD")
 
@@ -109,9 +110,11 @@ def _mount(router: APIRouter, provider: Any) -> None:
         limit = app.webhooks.precheck(provider.name, request.headers.items())
         async with large_bodies(request).admitted(request.headers.get("content-length")):
             # No name of its own for the body: the request holds the only reference, which a
-            # JSON provider takes out and frees once decoded (load_json_body).
-            hook = WebhookRequest.build(request.method, str(request.url),
-                                        request.headers.items(), await read_body(request, limit))
+            # provider takes out and frees as it decodes it (load_json_body, take_pieces).
+            hook = WebhookRequest.build(request.method, str(request.url), request.headers.items(),
+                                        await read_pieces(request.stream(),
+                                                          request.headers.get("content-length"),
+                                                          limit))
             return answer(await app.webhooks.receive(provider.name, hook))
 
     for path in provider.paths:
