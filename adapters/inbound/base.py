@@ -66,6 +66,9 @@ class Provider:
     settings: tuple[SettingSpec, ...] = ()
     refusals: Mapping[type[DomainError], int] = field(default_factory=dict)
     head_check: bool = False  # answers HEAD (Mandrill checks the URL before it saves it)
+    # The body handed over in the pieces it arrived in (WebhookRequest.take_pieces), for a
+    # decoder that reads it as a stream and lets each piece go (Postmark's: json_strings.py).
+    reads_pieces: bool = False
     # The largest request the provider itself sends (its documented limits, with room for the
     # encoding), refused before reading; None: the CONNECTOR_INBOUND_MAX_REQUEST_BYTES setting.
     max_request_bytes: int | None = None

@@ -141,7 +141,7 @@ def _str(value: Any) -> str | None:
 PROVIDER = Provider(
     name="postmark", paths=("/inbound/postmark",),
     summary="Postmark inbound webhook, with RawEmail or without.",
-    build=lambda s, ports: PostmarkWebhook(), errors=(401, 403),
+    build=lambda s, ports: PostmarkWebhook(), errors=(401, 403), reads_pieces=True,
     refusals={MalformedPayload: 403},  # the only code that stops Postmark retrying
     payload="Postmark's inbound JSON: RawEmail (the message, when \"Include raw email content\" "
     "is on) or the parsed fields FromFull, ToFull, CcFull, Subject, Date, TextBody, HtmlBody, "

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from api.http.body import read_limited
+from adapters.inbound.providers import PROVIDERS
+from api.http.body import PIECE, read_limited, read_pieces
 from domain.errors import PayloadTooLarge
 
 
@@ -55,3 +56,18 @@ def test_a_body_longer_than_it_declared_is_refused_at_the_limit() -> None:
     with pytest.raises(PayloadTooLarge):
         read(sender, "1000", 4500)
     assert sender.read == 5
+
+
+def test_a_body_read_in_pieces_comes_back_whole_in_pieces_the_system_can_take_back() -> None:
+    chunks = [os.urandom(65536) for _ in range(40)] + [b"", b"end"]
+    pieces = asyncio.run(read_pieces(Sender(chunks).stream(), None, 10_000_000))
+    assert b"".join(pieces) == b"".join(chunks)
+    assert len(pieces) == 3 and all(len(p) >= PIECE for p in pieces[:-1])
+    with pytest.raises(PayloadTooLarge):
+        asyncio.run(read_pieces(Sender(chunks).stream(), None, 2_000_000))
+
+
+def test_postmark_is_the_provider_handed_its_body_in_pieces() -> None:
+    """Its decoder reads the body as a stream (adapters/inbound/json_strings.py); the others
+    get one bytes, as read_limited gathers it."""
+    assert [p.name for p in PROVIDERS if p.reads_pieces] == ["postmark"]

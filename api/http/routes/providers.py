@@ -17,7 +17,7 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict
 
 from api.application.webhooks import Received
-from api.http.body import LargeBodies, read_pieces
+from api.http.body import LargeBodies, read_body, read_pieces
 from api.http.deps import ServicesDep, require_inbound_basic
 from api.http.documentation import problem_examples
 from api.http.errors import PROBLEM, error_code
@@ -112,9 +112,7 @@ def _mount(router: APIRouter, provider: Any) -> None:
             # No name of its own for the body: the request holds the only reference, which a
             # provider takes out and frees as it decodes it (load_json_body, take_pieces).
             hook = WebhookRequest.build(request.method, str(request.url), request.headers.items(),
-                                        await read_pieces(request.stream(),
-                                                          request.headers.get("content-length"),
-                                                          limit))
+                                        await _read(request, provider, limit))
             return answer(await app.webhooks.receive(provider.name, hook))
 
     for path in provider.paths:
@@ -125,6 +123,12 @@ def _mount(router: APIRouter, provider: Any) -> None:
         if provider.head_check:
             router.add_api_route(path, _head_ok, methods=["HEAD"], include_in_schema=False,
                                  name=f"{name}_check")
+
+
+async def _read(request: Request, provider: Any, limit: int) -> bytes | list[bytes]:
+    if provider.reads_pieces:
+        return await read_pieces(request.stream(), request.headers.get("content-length"), limit)
+    return await read_body(request, limit)
 
 
 def refusal_details(provider: Any) -> dict[type[DomainError], str]:
