@@ -135,7 +135,7 @@ class _Run:
 
     def text(self) -> bytes:
         """The characters as they came."""
-        if self._kept or self.length < _MIN_RUN:
+        if self.length < _MIN_RUN:
             return b"".join(self._kept)
         return b"".join([*map(base64.b64encode, self._decoded),
                          base64.b64encode(self._pending), self._carry])

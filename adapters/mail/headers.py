@@ -230,7 +230,7 @@ def _as_text(value: object) -> str:
         return decode_bytes(text.encode("ascii", "surrogateescape"), None, detect=False)
 
 
-def _unfold_boundary(data: bytes | bytearray) -> bytes | bytearray:  # (of the type it is given)
+def _unfold_boundary(data: bytes | bytearray) -> bytes | bytearray:
     """A quoted boundary folded across lines (`boundary="foo<CRLF> bar"`) unfolded as RFC 5322
     says (the line break removed), so the parser splits the body by it: compat32 kept the
     line break in the value, no line matched it, and the recovery splitter then took a nested

@@ -85,12 +85,11 @@ def file_body(part: Message) -> bytes | memoryview | None:
     """base64_body, except that a large body in a writable copy of the message (a reader
     child's: adapters/mail/reader_pool.py) is decoded into that copy, over its own text, and
     handed back as a view of it: a 30 MB attachment is not held as text and as bytes at once."""
-    if isinstance(part, RunPayload) and part.decoded is None and not part.run.readonly:
-        decoded = decode_in_place(part.run)
-        if decoded is not None:
-            part.decoded = decoded
-    if isinstance(part, RunPayload) and part.decoded is not None:
-        return part.decoded
+    if isinstance(part, RunPayload):
+        if part.decoded is None and not part.run.readonly:
+            part.decoded = decode_in_place(part.run)
+        if part.decoded is not None:
+            return part.decoded
     return base64_body(part)
 
 

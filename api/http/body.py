@@ -22,13 +22,8 @@ async def read_limited(chunks: AsyncIterator[bytes], declared: str | None, limit
     Gathered in one growing buffer whose bytes become the result without a copy (BytesIO's
     getvalue hands its own buffer over): a list of chunks joined at the end held the body
     twice, 60 MB at once for a 30 MB message (bench/memory.py)."""
-    _check_declared(declared, limit)
     body = io.BytesIO()
-    size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes")
+    async for chunk in _within(chunks, declared, limit):
         body.write(chunk)
     return body.getvalue()
 
@@ -37,14 +32,9 @@ async def read_pieces(chunks: AsyncIterator[bytes], declared: str | None,
                       limit: int) -> list[bytes]:
     """read_limited's body in pieces of about PIECE bytes, for a provider that reads them as a
     stream and lets each go once read (Provider.reads_pieces)."""
-    _check_declared(declared, limit)
     pieces: list[bytes] = []
     piece = io.BytesIO()
-    size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes")
+    async for chunk in _within(chunks, declared, limit):
         piece.write(chunk)
         if piece.tell() >= PIECE:
             pieces.append(piece.getvalue())
@@ -54,12 +44,20 @@ async def read_pieces(chunks: AsyncIterator[bytes], declared: str | None,
     return pieces
 
 
-def _check_declared(declared: str | None, limit: int) -> None:
+async def _within(chunks: AsyncIterator[bytes], declared: str | None,
+                  limit: int) -> AsyncIterator[bytes]:
+    """The chunks, refused (413) as soon as they are known to exceed `limit` bytes."""
     if declared is not None:
         if not declared.strip().isdigit():
             raise MalformedPayload("Content-Length is not a number")
         if int(declared) > limit:
             raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit}")
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes")
+        yield chunk
 
 
 # The server's chunks (64 KiB) gathered into pieces this large: buffers of a MiB or more are

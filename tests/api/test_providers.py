@@ -7,6 +7,7 @@ to the webhook app (`hooks`); both must give the same outcome, ticket, document 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -234,3 +235,15 @@ def test_a_providers_payload_is_processed_exactly_like_the_raw_message(
     assert expected["outcome"] == "ticket_created" and len(expected["attachments"]) == 2
 
     assert outcome(hooks, inbound_id(PROVIDERS[provider](hooks, raw))) == expected
+
+
+def test_a_large_postmark_payload_read_as_a_stream_is_processed_like_the_raw_message(
+        hooks: Hooks, reference: Api) -> None:
+    """Over a MiB, Postmark's body reaches its decoder in pieces and the attachment's base64
+    is decoded as it is read (adapters/inbound/json_strings.py)."""
+    raw = reference_message(pdf=b"%PDF-1.4\n" + os.urandom(1_500_000))
+    for api in (hooks, reference):
+        api.account("Acme", email="acme.example")
+    expected = outcome(reference, reference.send(raw)["id"])
+    assert len(expected["attachments"]) == 2
+    assert outcome(hooks, inbound_id(post_postmark(hooks, raw))) == expected

@@ -33,7 +33,7 @@ CRLF_POLICY = default.clone(linesep="\r\n")
 
 
 def reference_message(*, sender: str = "Bob Jones <bob@acme.example>",
-                      message_id: str = "<ref-1@acme.example>") -> bytes:
+                      message_id: str = "<ref-1@acme.example>", pdf: bytes = PDF) -> bytes:
     """A support request as it travels over SMTP: CRLF, Latin-1 text, HTML, inline image, PDF."""
     msg = EmailMessage()
     msg["Return-Path"] = "<bounce@acme.example>"
@@ -50,7 +50,7 @@ def reference_message(*, sender: str = "Bob Jones <bob@acme.example>",
     msg.get_payload()[1].add_related(PNG, maintype="image", subtype="png",
                                      cid="<logo@acme.example>", filename="logo.png",
                                      disposition="inline")
-    msg.add_attachment(PDF, maintype="application", subtype="pdf", filename="rapport-étage.pdf")
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename="rapport-étage.pdf")
     return msg.as_bytes(policy=CRLF_POLICY)
 
 
