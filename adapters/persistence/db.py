@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
+from adapters.persistence.checkpoints import Checkpointer
 from adapters.persistence.write_turns import WriteTurns
 from domain.errors import StorageConflict, StorageUnavailable
 
@@ -31,10 +32,12 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        self.engine = _make_engine(url, echo=echo)
+        file = _sqlite_file(url) if self.is_sqlite else None
+        self.checkpoints = Checkpointer(file) if file is not None else None
+        self.engine = _make_engine(url, echo=echo, own_checkpoints=file is not None)
         self._writer = self.engine.execution_options(immediate=True)
         self._lazy_writer = self.engine.execution_options(immediate=True, lazy_sync=True)
-        self._turns = WriteTurns(_sqlite_file(url)) if self.is_sqlite else None
+        self._turns = WriteTurns(file) if self.is_sqlite else None
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -57,8 +60,12 @@ class Database:
         with _storage_errors(), turn, Session(engine, expire_on_commit=False) as session:
             yield session
             session.commit()
+        if self.checkpoints is not None:
+            self.checkpoints.poke()
 
     def dispose(self) -> None:
+        if self.checkpoints is not None:
+            self.checkpoints.close()
         self.engine.dispose()
 
 
@@ -81,7 +88,7 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(database) if database and database != ":memory:" else None
 
 
-def _make_engine(url: str, *, echo: bool) -> Engine:
+def _make_engine(url: str, *, echo: bool, own_checkpoints: bool = False) -> Engine:
     if not url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -116,6 +123,8 @@ def _make_engine(url: str, *, echo: bool) -> Engine:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if own_checkpoints:  # in a thread of their own, not inside a commit: checkpoints.py
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         if on_disk:
             for suffix in ("", "-wal", "-shm"):  # the log holds the newest mail: owner only too
                 with contextlib.suppress(OSError):
