@@ -8,7 +8,9 @@ commit on, the server's default) gives the PostgreSQL run a floor of its own.
 from __future__ import annotations
 
 import email
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from email.policy import compat32
@@ -58,3 +60,43 @@ def _measure(messages: list[bytes], store: Callable[[bytes], None]) -> dict[str,
     count = len(messages)
     return {"rate": count / (parse + commit), "parse_ms": 1000 * parse / count,
             "commit_ms": 1000 * commit / count, "messages": count}
+
+
+class DiskProbe:
+    """How the disk's own fsync behaves while a run goes on: a small write and fsync every
+    50 ms to a file beside the database. On this project's virtual machines a lone fsync
+    sometimes takes 100-300 ms with nothing else writing; every acknowledgement due meanwhile
+    waits for it (a durable commit per group), so a p99 over the target in a run whose probe
+    saw such a stall is the disk's, not the connector's."""
+
+    PERIOD = 0.05
+    SLOW_MS = 20.0
+
+    def __init__(self, folder: Path) -> None:
+        self._path = folder / "disk-probe"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="disk-probe", daemon=True)
+        self.latencies_ms: list[float] = []
+
+    def __enter__(self) -> DiskProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        descriptor = os.open(self._path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while not self._stop.wait(self.PERIOD):
+                os.pwrite(descriptor, os.urandom(4096), 0)
+                started = time.perf_counter()
+                os.fsync(descriptor)
+                self.latencies_ms.append((time.perf_counter() - started) * 1000)
+        finally:
+            os.close(descriptor)
+
+    def summary(self) -> dict[str, float]:
+        return {"disk_fsync_max_ms": max(self.latencies_ms, default=0.0),
+                "disk_fsync_slow": sum(1 for ms in self.latencies_ms if ms > self.SLOW_MS)}

@@ -81,17 +81,24 @@ def sweep(points: list[dict[str, Any]], closed: dict[str, Any]) -> None:
         "loads; SQLite, default configuration, a fresh database (1,000 accounts); open loop, "
         f"{points[0]['connections']} connections, latency measured from when each message was due")
     say("  offered/s  accepted/s  processed/s   p50 ms   p99 ms   max ms  messages  errors  "
-        "delivered/s  backlog  others")
+        "delivered/s  backlog  others  disk max ms (>20)")
     for r in points + [dict(closed, offered_per_s=None)]:
         offered = f"{r['offered_per_s']:g}" if r["offered_per_s"] else "max"
         say(f"  {offered:>9}  {r['accepted_per_s']:10.0f}  {r['processed_per_s']:11.0f}  "
             f"{r['p50_ms']:7.1f}  {r['p99_ms']:7.1f}  {r['max_ms']:7.1f}  {r['accepted']:8}  "
             f"{r['errors']:6}  {r['delivered_per_s']:11.0f}  {r['outbox_backlog']:7}  "
-            f"{r['others_cpu_share']:5.0%}")
+            f"{r['others_cpu_share']:5.0%}  {_disk(r)}")
     say(f"  (max: closed-loop run 1 above. delivered/s: mail the outbox sent meanwhile; backlog: "
         f"mail still unsent {OUTBOX_WAIT} s after\n   processing ended; others: the share of the "
         "machine's CPU used by processes other than the connector, the load client and this one."
-        "\n   Target: p99 < 50 ms at 100/s)")
+        "\n   disk: the slowest of bench/floor.py's DiskProbe fsyncs during the run, and how many"
+        " took over 20 ms.\n   Target: p99 < 50 ms at 100/s)")
+
+
+def _disk(r: dict[str, Any]) -> str:
+    if "disk_fsync_max_ms" not in r:
+        return "-"
+    return f"{r['disk_fsync_max_ms']:11.1f} ({r['disk_fsync_slow']})"
 
 
 def scale(small: dict[str, Any], big: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from bench import mix
 from bench.e2e import Deployment, run
+from bench.floor import DiskProbe
 
 CLOSED_CONNECTIONS = 8  # enough to keep the group commit busy; more only queues in the server
 OPEN_CONNECTIONS = 32  # an open loop needs spare connections, or it stops sending on time
@@ -74,8 +75,10 @@ def sweep(plan: Plan, *, accounts: int = 1000, tickets: int = 1000) -> list[dict
             seconds = plan.seconds_at_100 if rate == 100 else plan.seconds
             count = min(plan.pool, round(rate * seconds))
             progress(f"offered load {rate}/s: {count} messages")
-            points.append(run(deployment, batches.next(count), rate=rate,
-                              connections=OPEN_CONNECTIONS))
+            with DiskProbe(deployment.dir) as probe:
+                point = run(deployment, batches.next(count), rate=rate,
+                            connections=OPEN_CONNECTIONS)
+            points.append(point | probe.summary())
     return points
 
 
