@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.mail.reader_pool import MessageReader
+from adapters.mail.reader_pool import READER_NICENESS, MessageReader
 from adapters.xml.parse import parse_transaction
 from domain.messages import ReadJob, ReadMessage
 from tests.mail import email
@@ -112,3 +112,10 @@ def test_several_readers_share_a_batch_and_answer_for_every_message_in_order() -
         assert len(pids) == 1  # the first was killed on the slow one; the second kept
     finally:
         reader.close()
+
+
+def test_the_reader_child_runs_at_a_lower_priority_than_its_parent(reader: MessageReader) -> None:
+    reader.read_all([ReadJob(1, email(subject="first"), None)])  # the child starts
+    child = reader._children[0].process.pid  # noqa: SLF001
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, child) == min(ours + READER_NICENESS, 19)
