@@ -1,12 +1,12 @@
 """Engine and sessions. Nothing is created at import.
 
-SQLite is the embedded default: WAL mode, synchronous=FULL (a commit is durable before we
-answer a provider), and one writer at a time. Inside a process the writers (ingest, worker,
-outbox, API), and the connector's processes on one database file (the Procfile's web and
-worker), take turns (write_turns.py) instead of meeting in SQLite's sleeping busy handler,
-whose backoff is what made p99 latency jump to ~100 ms in the measured prototypes (and to
-over 200 ms between a web and a worker process); BEGIN IMMEDIATE plus a busy timeout is kept
-for anything else that opens the file.
+SQLite is the embedded default: WAL mode, a durable write's log synced before we answer a
+provider (wal_sync.py: after the write turn is given up), and one writer at a time. Inside
+a process the writers (ingest, worker, outbox, API), and the connector's processes on one
+database file (the Procfile's web and worker), take turns (write_turns.py) instead of
+meeting in SQLite's sleeping busy handler, whose backoff is what made p99 latency jump to
+~100 ms in the measured prototypes (and to over 200 ms between a web and a worker process);
+BEGIN IMMEDIATE plus a busy timeout is kept for anything else that opens the file.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
 from adapters.persistence.checkpoints import Checkpointer
+from adapters.persistence.wal_sync import WalSync
 from adapters.persistence.write_turns import WriteTurns
 from domain.errors import StorageConflict, StorageUnavailable
 
@@ -38,6 +39,9 @@ class Database:
         self._writer = self.engine.execution_options(immediate=True)
         self._lazy_writer = self.engine.execution_options(immediate=True, lazy_sync=True)
         self._turns = WriteTurns(file) if self.is_sqlite else None
+        self._file = file
+        self._log_sync: WalSync | None = None  # known once the journal mode is: _synced_log
+        self._log_checked = file is None
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -49,19 +53,37 @@ class Database:
     def writing(self, *, durable: bool = True) -> Iterator[Session]:
         """A write transaction, committed when the block ends without an exception.
 
-        This is the only place in the code base that commits. `durable=False` commits without
-        waiting for the disk (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off):
-        the transaction survives a process crash, and a power loss can only drop the newest
-        such transactions, never one older than a durable commit (both logs are written in
-        order). Used where a lost transaction is simply done again: processing, claims.
+        This is the only place in the code base that commits. A durable write returns once it
+        is on disk. `durable=False` commits without waiting for the disk (SQLite
+        synchronous=NORMAL, PostgreSQL synchronous_commit=off): the transaction survives a
+        process crash, and a power loss can only drop the newest such transactions, never
+        one older than a durable commit (both logs are written in order). Used where a lost
+        transaction is simply done again: processing, claims.
         """
-        engine = self._writer if durable else self._lazy_writer
+        log_sync = self._synced_log() if durable else None
+        engine = self._writer if durable and log_sync is None else self._lazy_writer
         turn = self._turns.turn(first=durable) if self._turns is not None else nullcontext()
         with _storage_errors(), turn, Session(engine, expire_on_commit=False) as session:
             yield session
             session.commit()
+        if log_sync is not None:  # the turn is free again: others write while the disk syncs
+            try:
+                log_sync.sync()
+            except OSError as exc:
+                raise StorageUnavailable(f"database unavailable: syncing its log: {exc}") from exc
         if self.checkpoints is not None:
             self.checkpoints.poke()
+
+    def _synced_log(self) -> WalSync | None:
+        """SQLite in WAL mode on disk: durable writes sync the log themselves (wal_sync.py).
+        Otherwise (PostgreSQL; a file system where SQLite could not use WAL) COMMIT does it."""
+        if not self._log_checked:
+            with _storage_errors(), self.engine.connect() as connection:
+                mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+            if mode == "wal" and self._file is not None:
+                self._log_sync = WalSync(self._file)
+            self._log_checked = True
+        return self._log_sync
 
     def dispose(self) -> None:
         if self.checkpoints is not None:
