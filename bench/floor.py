@@ -65,7 +65,7 @@ def _measure(messages: list[bytes], store: Callable[[bytes], None]) -> dict[str,
 class DiskProbe:
     """How the disk's own fsync behaves while a run goes on: a small write and fsync every
     50 ms to a file beside the database. On this project's virtual machines a lone fsync
-    sometimes takes 100-300 ms with nothing else writing; every acknowledgement due meanwhile
+    sometimes takes 100-1,200 ms, even with nothing else writing; every acknowledgement due meanwhile
     waits for it (a durable commit per group), so a p99 over the target in a run whose probe
     saw such a stall is the disk's, not the connector's."""
 
