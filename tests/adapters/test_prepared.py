@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, insert, literal, select
+from sqlalchemy import bindparam, event, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from adapters.persistence.db import Database
@@ -80,3 +80,19 @@ def test_several_rows_of_parameters_are_one_executemany_with_the_same_result(db:
     with db.reading() as session:
         stored = session.connection().execute(select(T.c.message_id, T.c.to_addresses)).all()
     assert sorted(stored) == [("<one@x>", ["a@b.example"]), ("<two@x>", ["a@b.example"])]
+
+
+def test_on_sqlite_and_postgresql_the_hot_statements_skip_core_s_execute(db: Database) -> None:
+    through_core: list[str] = []
+    event.listen(db.engine, "before_execute", lambda _, clause, *rest: through_core.append(str(clause)))
+    add, one = Prepared(insert(T)), Prepared(insert(T).returning(T.c.id))
+    due = Prepared(select(T.c.message_id).where(T.c.message_id == bindparam("id")).limit(1))
+    def full(message_id: str) -> dict[str, object]:  # no Python-side default left to fill
+        return {**_row(message_id), "updated_at": WHEN}
+
+    with db.writing() as session:
+        connection = session.connection()
+        add.execute(connection, [full("<a@x>"), full("<b@x>")])
+        assert one.execute(connection, full("<c@x>")).scalar_one() > 0
+        assert due.execute(connection, {"id": "<b@x>"}).scalars() == ["<b@x>"]
+    assert through_core == []
