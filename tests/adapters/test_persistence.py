@@ -46,6 +46,21 @@ def test_the_database_runs_in_wal_mode_with_full_sync(db: Database) -> None:
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
 
 
+@pytest.mark.skipif(BACKEND != "postgres", reason="PostgreSQL's TOAST compression")
+def test_on_postgresql_raw_messages_and_attachments_compress_with_lz4(db: Database) -> None:
+    query = text("SELECT attrelid::regclass::text, attname, attcompression FROM pg_attribute "
+                 "WHERE (attrelid::regclass::text, attname) IN (('raw_message', 'data'), "
+                 "('attachment', 'data'), ('document', 'text'), ('document', 'html'))")
+    with db.engine.connect() as connection:
+        offered = connection.execute(text("SELECT enumvals FROM pg_settings "
+                                          "WHERE name = 'default_toast_compression'")).scalar()
+        if "lz4" not in offered:
+            pytest.skip("this PostgreSQL server was built without lz4")
+        methods = {(table, column): method for table, column, method in connection.execute(query)}
+    assert methods == {("raw_message", "data"): "l", ("attachment", "data"): "l",
+                       ("document", "text"): "l", ("document", "html"): "l"}
+
+
 def test_migrating_twice_changes_nothing(db: Database) -> None:
     before = sorted(inspect(db.engine).get_table_names())
     upgrade(db)
