@@ -90,9 +90,8 @@ class OutboxSender:
         return connections
 
     def _record_accepted(self, uow: UnitOfWork) -> None:
-        now = utcnow()
-        for mail, note in self._accepted:
-            uow.outbox.mark_sent(mail, now, note=note)
+        uow.outbox.mark_sent(self._accepted, utcnow())
+        for mail, _ in self._accepted:
             self._metrics_sent(mail, "sent")
         self._accepted.clear()
 
@@ -127,9 +126,8 @@ class OutboxSender:
         try:
             with self._storage.writing() as uow:
                 self._record_accepted(uow)
-                for mail, _ in pending:
-                    if not uow.outbox.mark_handed_over(mail):
-                        raise _ClaimLost
+                if not uow.outbox.mark_handed_over([mail for mail, _ in pending]):
+                    raise _ClaimLost
         except BaseException:
             for _, handed_over in pending:  # not recorded: the server must not accept them
                 handed_over.abort()
@@ -139,7 +137,7 @@ class OutboxSender:
         """Record a mail whose final dot failed; the error when its connection is gone."""
         if exc.unconfirmed:  # resending could deliver it twice: say so, do not resend
             with self._storage.writing() as uow:
-                uow.outbox.mark_sent(mail, utcnow(), note=f"delivery unconfirmed: {exc}")
+                uow.outbox.mark_sent([(mail, f"delivery unconfirmed: {exc}")], utcnow())
             return exc
         self._failed(mail, exc)
         return exc if exc.connection_lost else None

@@ -157,7 +157,7 @@ def test_the_outbox_has_due_mail_only_when_claim_due_would_take_or_settle_some(d
     assert due()
     with storage.writing() as uow:
         [claimed] = uow.outbox.claim_due(limit=10, now=utcnow(), lease_seconds=60)
-        uow.outbox.mark_handed_over(claimed)
+        assert uow.outbox.mark_handed_over([claimed])
     assert not due()  # being sent, its lease running
     assert due(offset=120)  # its sender died after the hand-over: claim_due settles it
     with storage.writing() as uow:
@@ -166,6 +166,32 @@ def test_the_outbox_has_due_mail_only_when_claim_due_would_take_or_settle_some(d
         later = replace(mail, message_id="<out-2@msp.example>")
         uow.outbox.add(QueuedMail(kind="acknowledgement", mail=later), utcnow() + timedelta(hours=1))
     assert not due()  # settled, and the new one is not due yet
+
+
+def test_a_group_is_handed_over_only_while_every_mail_of_it_is_still_this_claim_s(
+        db: Database) -> None:
+    storage = SqlStorage(db)
+    with storage.writing() as uow:
+        for n in range(3):
+            mail = OutgoingMail(mail_from="support@msp.example", to=["bob@acme.example"],
+                                subject="s", body="b", message_id=f"<out-{n}@msp.example>")
+            uow.outbox.add(QueuedMail(kind="acknowledgement", mail=mail), utcnow())
+    with storage.writing() as uow:
+        one, two, three = uow.outbox.claim_due(limit=10, now=utcnow(), lease_seconds=60)
+    taken_since = replace(three, attempts=three.attempts + 1)  # another worker claimed it since
+    with pytest.raises(LookupError), storage.writing() as uow:  # the sender rolls back
+        assert not uow.outbox.mark_handed_over([one, two, taken_since])
+        raise LookupError
+    with storage.writing() as uow:
+        assert uow.outbox.mark_handed_over([one, two])
+        uow.outbox.mark_sent([(one, None), (two, "sent, but refused for: x@y.example")], utcnow())
+    with storage.reading() as uow:
+        rows, _ = uow.outbox.page(status=None, kind=None, inbound_message_id=None, limit=10,
+                                  offset=0)
+    assert sorted((r.message_id, r.status, r.last_error) for r in rows) == [
+        ("<out-0@msp.example>", "sent", None),
+        ("<out-1@msp.example>", "sent", "sent, but refused for: x@y.example"),
+        ("<out-2@msp.example>", "pending", None)]
 
 
 @contextmanager

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -149,14 +149,15 @@ class FakeOutbox:
         return [DueMail(o.id, o.kind, o.mail, o.attach_original, o.inbound_message_id, o.attempts)
                 for o in due]
 
-    def mark_handed_over(self, mail: DueMail) -> bool:
-        self.s.outbound[mail.id].status = OutboxStatus.SENDING
+    def mark_handed_over(self, mails: Sequence[DueMail]) -> bool:
+        for mail in mails:
+            self.s.outbound[mail.id].status = OutboxStatus.SENDING
         return True
 
-    def mark_sent(self, mail: DueMail, now: datetime, note: str | None = None) -> bool:
-        o = self.s.outbound[mail.id]
-        o.status, o.last_error = OutboxStatus.SENT, note
-        return True
+    def mark_sent(self, sent: Sequence[tuple[DueMail, str | None]], now: datetime) -> None:
+        for mail, note in sent:
+            o = self.s.outbound[mail.id]
+            o.status, o.last_error = OutboxStatus.SENT, note
 
     def mark_retry(self, mail: DueMail, error: str, next_attempt_at: datetime) -> bool:
         o = self.s.outbound[mail.id]
