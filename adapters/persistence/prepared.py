@@ -51,9 +51,7 @@ class Prepared:
             return connection.execute(self.statement, params)
         sql, order, defaults, processors, _, positional = compiled
         values = [_bound(row, order, defaults, processors, positional) for row in rows]
-        raw = connection.connection.driver_connection
-        assert raw is not None
-        cursor = raw.cursor()
+        cursor = _cursor(connection)
         try:
             if many:
                 cursor.executemany(sql, values)  # psycopg: pipelined, one round trip in all
@@ -62,6 +60,18 @@ class Prepared:
         except connection.dialect.loaded_dbapi.Error as exc:
             raise DBAPIError.instance(sql, values, exc, type(exc)) from exc
         return _Rows(cursor)
+
+
+def _cursor(connection: Connection) -> Any:
+    """One cursor per driver connection, kept with it: psycopg builds a cursor in about 20 µs,
+    a fifth of a statement's CPU (measured on loopback). Reusing it is safe because _Rows
+    reads a statement's results before the next one runs."""
+    pooled = connection.connection
+    raw = pooled.driver_connection
+    kept = pooled.info.get("prepared_cursor")
+    if kept is None or kept[0] is not raw:  # a new driver connection behind the same record
+        kept = pooled.info["prepared_cursor"] = (raw, raw.cursor())  # type: ignore[union-attr]
+    return kept[1]
 
 
 def _bound(params: dict[str, Any], order: tuple[str, ...], defaults: dict[str, Any],
@@ -97,30 +107,22 @@ def _compile(statement: Executable, connection: Connection, keys: tuple[str, ...
 
 
 class _Rows:
-    """What the callers use of a Core result, over a DBAPI cursor."""
+    """What the callers use of a Core result, read from the cursor at once (it is reused)."""
 
     def __init__(self, cursor: Any) -> None:
-        self._cursor = cursor
-        self._rows: Sequence[tuple[Any, ...]] | None = None
-
-    @property
-    def rowcount(self) -> int:
-        return int(self._cursor.rowcount)
+        self.rowcount = int(cursor.rowcount)
+        self._rows: Sequence[tuple[Any, ...]] = cursor.fetchall() if cursor.description else []
 
     def all(self) -> Sequence[tuple[Any, ...]]:
-        if self._rows is None:
-            self._rows = self._cursor.fetchall() if self._cursor.description else []
         return self._rows
 
     def first(self) -> tuple[Any, ...] | None:
-        rows = self.all()
-        return rows[0] if rows else None
+        return self._rows[0] if self._rows else None
 
     def scalar_one(self) -> Any:
-        rows = self.all()
-        if len(rows) != 1:
-            raise ValueError(f"expected one row, got {len(rows)}")
-        return rows[0][0]
+        if len(self._rows) != 1:
+            raise ValueError(f"expected one row, got {len(self._rows)}")
+        return self._rows[0][0]
 
     def scalars(self) -> list[Any]:
-        return [row[0] for row in self.all()]
+        return [row[0] for row in self._rows]

@@ -96,3 +96,15 @@ def test_on_sqlite_and_postgresql_the_hot_statements_skip_core_s_execute(db: Dat
         assert one.execute(connection, full("<c@x>")).scalar_one() > 0
         assert due.execute(connection, {"id": "<b@x>"}).scalars() == ["<b@x>"]
     assert through_core == []
+
+
+def test_a_result_stays_readable_after_the_next_statement_on_the_same_connection(
+        db: Database) -> None:
+    with db.writing() as session:
+        session.connection().execute(insert(T), [_row("<m@x>"), _row("<n@x>")])
+    by_id = Prepared(select(T.c.message_id).where(T.c.message_id == bindparam("id")))
+    with db.reading() as session:
+        connection = session.connection()
+        first = by_id.execute(connection, {"id": "<m@x>"})
+        second = by_id.execute(connection, {"id": "<n@x>"})  # the driver's cursor is reused
+        assert (first.scalars(), second.scalars()) == (["<m@x>"], ["<n@x>"])
