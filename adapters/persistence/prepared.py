@@ -18,22 +18,32 @@ back from SQLite as text). Errors are raised as SQLAlchemy's, so the storage's e
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
-# SQL, parameter order, literal values, bind processors, whether it returns rows, whether the
-# parameters are positional (sqlite3's qmark) or by name (psycopg's pyformat)
-_Compiled = tuple[str, tuple[str, ...], dict[str, Any], dict[str, Callable[[Any], Any]], bool,
-                  bool] | None
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A statement compiled for one set of parameter names."""
+
+    sql: str
+    binds: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]  # name, literal, processor
+    returns_rows: bool
+    positional: bool  # sqlite3's qmark; psycopg's pyformat binds by name
+    names: tuple[str, ...]
+
+
 _DRIVERS = ("pysqlite", "psycopg")  # dialect.driver: sqlite3 and psycopg 3
+
 
 class Prepared:
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._compiled: dict[tuple[str, ...], _Compiled] = {}  # by parameter names
+        self._compiled: dict[tuple[str, ...], _Plan | None] = {}  # by parameter names
 
     def execute(self, connection: Connection, params: dict[str, Any] | list[dict[str, Any]]
                 ) -> Any:
@@ -45,12 +55,12 @@ class Prepared:
         keys = tuple(sorted(rows[0]))
         if keys not in self._compiled:
             self._compiled[keys] = _compile(self.statement, connection, keys)
-        compiled = self._compiled[keys]
+        plan = self._compiled[keys]
         many = isinstance(params, list)
-        if compiled is None or (many and (compiled[4] or any(len(r) != len(keys) for r in rows))):
+        if plan is None or (many and (plan.returns_rows or any(len(r) != len(keys) for r in rows))):
             return connection.execute(self.statement, params)
-        sql, order, defaults, processors, _, positional = compiled
-        values = [_bound(row, order, defaults, processors, positional) for row in rows]
+        sql = plan.sql
+        values = [_bound(row, plan) for row in rows]
         cursor = _cursor(connection)
         try:
             if many:
@@ -74,18 +84,15 @@ def _cursor(connection: Connection) -> Any:
     return kept[1]
 
 
-def _bound(params: dict[str, Any], order: tuple[str, ...], defaults: dict[str, Any],
-           processors: dict[str, Callable[[Any], Any]], positional: bool
-           ) -> list[Any] | dict[str, Any]:
+def _bound(params: dict[str, Any], plan: _Plan) -> list[Any] | dict[str, Any]:
     values = []
-    for name in order:
-        value = params[name] if name in params else defaults[name]
-        process = processors.get(name)
-        values.append(process(value) if process is not None and value is not None else value)
-    return values if positional else dict(zip(order, values, strict=True))
+    for name, literal_value, process in plan.binds:
+        value = params.get(name, literal_value)
+        values.append(value if process is None or value is None else process(value))
+    return values if plan.positional else dict(zip(plan.names, values, strict=True))
 
 
-def _compile(statement: Executable, connection: Connection, keys: tuple[str, ...]) -> _Compiled:
+def _compile(statement: Executable, connection: Connection, keys: tuple[str, ...]) -> _Plan | None:
     # As for executemany: PostgreSQL's compiler otherwise adds RETURNING of the primary key to
     # an INSERT that did not ask for it (for Core's inserted_primary_key, which _Rows lacks).
     compiled: Any = statement.compile(dialect=connection.dialect, column_keys=list(keys),
@@ -99,11 +106,12 @@ def _compile(statement: Executable, connection: Connection, keys: tuple[str, ...
         if column[3]._cached_result_processor(connection.dialect, None) is not None:
             return None
     defaults = compiled.construct_params(_check=False)  # the literals' values (LIMIT 1)
-    processors = {name: p for name, p in compiled._bind_processors.items() if p is not None}
     positional = compiled.positiontup is not None
-    order = tuple(compiled.positiontup if positional else defaults)
-    return (str(compiled), order, defaults, processors, bool(compiled._result_columns),
-            positional)
+    processors = compiled._bind_processors
+    binds = tuple((name, defaults[name], processors.get(name))
+                  for name in (compiled.positiontup if positional else defaults))
+    return _Plan(str(compiled), binds, bool(compiled._result_columns), positional,
+                 tuple(name for name, _, _ in binds))
 
 
 class _Rows:
