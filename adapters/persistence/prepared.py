@@ -43,7 +43,8 @@ _DRIVERS = ("pysqlite", "psycopg")  # dialect.driver: sqlite3 and psycopg 3
 class Prepared:
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._compiled: dict[tuple[str, ...], _Plan | None] = {}  # by parameter names
+        # by driver and parameter names
+        self._compiled: dict[tuple[str, tuple[str, ...]], _Plan | None] = {}
 
     def execute(self, connection: Connection, params: dict[str, Any] | list[dict[str, Any]]
                 ) -> Any:
@@ -53,9 +54,10 @@ class Prepared:
         if connection.dialect.driver not in _DRIVERS or not rows:
             return connection.execute(self.statement, params)
         keys = tuple(sorted(rows[0]))
-        if keys not in self._compiled:
-            self._compiled[keys] = _compile(self.statement, connection, keys)
-        plan = self._compiled[keys]
+        plan_key = (connection.dialect.driver, keys)  # a process may use both databases
+        if plan_key not in self._compiled:
+            self._compiled[plan_key] = _compile(self.statement, connection, keys)
+        plan = self._compiled[plan_key]
         many = isinstance(params, list)
         if plan is None or (many and (plan.returns_rows or any(len(r) != len(keys) for r in rows))):
             return connection.execute(self.statement, params)

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, event, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from adapters.persistence.db import Database
+from adapters.persistence.migrate import upgrade
 from adapters.persistence.prepared import Prepared
 from adapters.persistence.tables import OutboundMessage
 from adapters.persistence.types import UTCDateTime
@@ -108,3 +109,18 @@ def test_a_result_stays_readable_after_the_next_statement_on_the_same_connection
         first = by_id.execute(connection, {"id": "<m@x>"})
         second = by_id.execute(connection, {"id": "<n@x>"})  # the driver's cursor is reused
         assert (first.scalars(), second.scalars()) == (["<m@x>"], ["<n@x>"])
+
+
+def test_one_statement_runs_on_sqlite_and_on_the_suite_s_database_in_one_process(
+        db: Database, tmp_path) -> None:
+    other = Database(f"sqlite:///{tmp_path}/other.db")
+    upgrade(other)
+    by_id = Prepared(select(T.c.message_id).where(T.c.message_id == bindparam("id")))
+    try:
+        for database in (db, other, db):  # each its own dialect's SQL, not the first one's
+            with database.writing() as session:
+                session.connection().execute(insert(T), _row("<m@x>"))
+                assert by_id.execute(session.connection(), {"id": "<m@x>"}).scalars() == ["<m@x>"]
+                session.connection().execute(T.delete())
+    finally:
+        other.dispose()
