@@ -5,6 +5,8 @@ attribution lines."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mailparser_reply.parser import EmailMessage
 
 from adapters.mail import replies
@@ -90,7 +92,8 @@ def test_the_reply_and_the_quote_hint_are_the_library_s_on_corpus_mix_and_sample
     for text in _texts():
         slow = replies._QUOTE_HINT.search(text, 0, replies._SCAN)
         fast = replies._QUOTE_HINT_FAST.search(text, 0, replies._SCAN)
-        assert (slow and slow.span()) == (fast and fast.span())
+        found = replies.quote_hint(text)
+        assert (slow and slow.span()) == (fast and fast.span()) == (found and found.span())
         head = text[: slow.end() + replies._MARGIN] if slow else text
         languages = list(replies._LANGUAGES)
         want = EmailMessage(text=head, languages=languages, **_LIBRARY).read().latest_reply
@@ -104,3 +107,25 @@ def test_a_reply_keeps_only_the_new_text() -> None:
     assert replies.reply_part(SAMPLES[0]) == "Thanks!"
     assert replies.reply_part(SAMPLES[9]) == "New text"
     assert replies.reply_part(SAMPLES[11]) == "Nyt"
+
+
+# Pieces of every alternative, and the characters where lowering and re's IGNORECASE part ways.
+_PIECES = ["wrote:", "WROTE:", "schrieb", "a écrit", "A ÉCRIT", "escribió", "schreef", "scrisse",
+           "skrev", "s\u212arev", "napisał", "NAPISAŁ", "-----", "------", "original", "ORIGINAL",
+           "from", "Von", "de", "van", "da", "fra", "från", "od", ":", " ", "\t", "\n", "\r\n",
+           ">", "_____", "__________", "x", "ſchrieb", "schrıeb", "İ", "ß", "é"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30))
+def test_the_quote_hint_is_found_where_the_plain_search_finds_it(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    slow = replies._QUOTE_HINT.search(text, 0, replies._SCAN)
+    found = replies.quote_hint(text)
+    assert (slow and (slow.span(), slow.group())) == (found and (found.span(), found.group()))
+
+
+def test_a_hint_past_the_scanned_length_is_not_found_either_way() -> None:
+    text = "x" * (replies._SCAN - 3) + "wrote:"
+    assert replies._QUOTE_HINT.search(text, 0, replies._SCAN) is None
+    assert replies.quote_hint(text) is None
