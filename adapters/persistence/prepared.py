@@ -63,7 +63,7 @@ class Prepared:
             return connection.execute(self.statement, params)
         sql = plan.sql
         values = [_bound(row, plan) for row in rows]
-        cursor = _cursor(connection)
+        cursor = _cursor(connection, kept=plan.positional or not _holds_large(values))
         try:
             if many:
                 cursor.executemany(sql, values)  # psycopg: pipelined, one round trip in all
@@ -74,16 +74,30 @@ class Prepared:
         return _Rows(cursor)
 
 
-def _cursor(connection: Connection) -> Any:
+def _cursor(connection: Connection, *, kept: bool) -> Any:
     """One cursor per driver connection, kept with it: psycopg builds a cursor in about 20 µs,
     a fifth of a statement's CPU (measured on loopback). Reusing it is safe because _Rows
-    reads a statement's results before the next one runs."""
+    reads a statement's results before the next one runs. Not `kept`: a cursor of its own."""
     pooled = connection.connection
     raw = pooled.driver_connection
-    kept = pooled.info.get("prepared_cursor")
-    if kept is None or kept[0] is not raw:  # a new driver connection behind the same record
-        kept = pooled.info["prepared_cursor"] = (raw, raw.cursor())  # type: ignore[union-attr]
-    return kept[1]
+    if not kept:
+        return raw.cursor()  # type: ignore[union-attr]
+    held = pooled.info.get("prepared_cursor")
+    if held is None or held[0] is not raw:  # a new driver connection behind the same record
+        held = pooled.info["prepared_cursor"] = (raw, raw.cursor())  # type: ignore[union-attr]
+    return held[1]
+
+
+# A psycopg cursor keeps its last statement's parameters (for its error reports) until its
+# next statement: a kept one would hold a 30 MB raw message for as long as its connection
+# idles in the pool, one such message for each of them. Such a statement gets a cursor of its
+# own, let go with its result (a new cursor costs nothing beside sending 64 KB).
+_LARGE_VALUE = 64 * 1024
+
+
+def _holds_large(rows: list[Any]) -> bool:
+    return any(isinstance(value, (bytes, bytearray, memoryview, str)) and len(value) > _LARGE_VALUE
+               for row in rows for value in row.values())
 
 
 def _bound(params: dict[str, Any], plan: _Plan) -> list[Any] | dict[str, Any]:

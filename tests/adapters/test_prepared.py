@@ -4,6 +4,8 @@ cannot (expanding lists, converted result columns); errors keep SQLAlchemy's typ
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
 from datetime import UTC, datetime
 
 import pytest
@@ -124,3 +126,20 @@ def test_one_statement_runs_on_sqlite_and_on_the_suite_s_database_in_one_process
                 session.connection().execute(T.delete())
     finally:
         other.dispose()
+
+
+def test_a_large_value_is_let_go_once_its_statement_has_run(db: Database) -> None:
+    add = Prepared(insert(T))
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        body = "é" * (4 * 1024 * 1024)  # 8 MB as UTF-8
+        with db.writing() as session:
+            add.execute(session.connection(), {**_row("<big@x>"), "updated_at": WHEN,
+                                               "body": body})
+        del body
+        gc.collect()
+        # the connection idles in the pool now: nothing of the value may stay with it
+        assert tracemalloc.get_traced_memory()[0] - baseline < 1024 * 1024
+    finally:
+        tracemalloc.stop()
