@@ -94,8 +94,9 @@ def quote_hint(text: str) -> re.Match[str] | None:
         starts.append((line.start() + 1, ""))
     # A line-start hint always matches: the words need looking for only before it.
     before = starts[0][0] + _LONGEST_WORD if starts else end
-    lowered = text[:before].lower()
-    if len(lowered) != len(text[:before]) or "ſ" in lowered or "ı" in lowered:
+    head = text[:before]
+    lowered = head.lower()
+    if len(lowered) != len(head) or "ſ" in lowered or "ı" in lowered:
         return _QUOTE_HINT_FAST.search(text, 0, _SCAN)
     starts += [(at, word) for word in _HINT_WORDS if (at := lowered.find(word)) >= 0]
     heapq.heapify(starts)

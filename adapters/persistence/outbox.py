@@ -49,12 +49,13 @@ _RETRY = _claimed_update(None, status=OutboxStatus.PENDING, sent_at=None, lease_
 _FAILED = _claimed_update(None, status=OutboxStatus.FAILED, lease_expires_at=None,
                           last_error=bindparam("note"),
                           updated_at=bindparam("now", type_=UTCDateTime()))
-def _claim(mail: DueMail) -> dict[str, object]:
-    return {"claim_id": mail.id, "claim_attempts": mail.attempts}
-
-
 UNCONFIRMED = ("delivery unconfirmed: the sender stopped while the SMTP server was accepting "
                "this mail; not sent again, to avoid a duplicate")
+
+
+def _claim(mail: DueMail) -> dict[str, object]:
+    """The parameters naming a claim (id and attempt number), as _claimed_update expects."""
+    return {"claim_id": mail.id, "claim_attempts": mail.attempts}
 
 
 class SqlOutbox:

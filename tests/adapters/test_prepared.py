@@ -90,6 +90,7 @@ def test_on_sqlite_and_postgresql_the_hot_statements_skip_core_s_execute(db: Dat
     event.listen(db.engine, "before_execute", lambda _, clause, *rest: through_core.append(str(clause)))
     add, one = Prepared(insert(T)), Prepared(insert(T).returning(T.c.id))
     due = Prepared(select(T.c.message_id).where(T.c.message_id == bindparam("id")).limit(1))
+
     def full(message_id: str) -> dict[str, object]:  # no Python-side default left to fill
         return {**_row(message_id), "updated_at": WHEN}
 
