@@ -33,14 +33,20 @@ async def read_pieces(chunks: AsyncIterator[bytes], declared: str | None,
     """read_limited's body in pieces of about PIECE bytes, for a provider that reads them as a
     stream and lets each go once read (Provider.reads_pieces)."""
     pieces: list[bytes] = []
-    piece = io.BytesIO()
+    piece: list[bytes] = []
+    size = 0
     async for chunk in _within(chunks, declared, limit):
-        piece.write(chunk)
-        if piece.tell() >= PIECE:
-            pieces.append(piece.getvalue())
-            piece = io.BytesIO()
-    if piece.tell():
-        pieces.append(piece.getvalue())
+        piece.append(chunk)
+        size += len(chunk)
+        if size >= PIECE:
+            # Joined, not grown in a BytesIO: a buffer grown by realloc from the heap may stay
+            # in the heap, where what is freed is not given back while the mappings made next
+            # (the decoded file, the rebuilt message) are added beside it. That happened in
+            # some runs: the web process's peak was the body twice (bench/memory.py; smaps).
+            pieces.append(b"".join(piece))
+            piece, size = [], 0
+    if piece:
+        pieces.append(b"".join(piece))
     return pieces
 
 
