@@ -6,6 +6,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from adapters.mail.documents import extract_document
@@ -81,7 +82,39 @@ def without_nul(value: Any) -> Any:
     whole filing there (SQLite stored it). Mail has no legitimate use for it: it is dropped
     once here, on everything the reader hands over. Unchanged values are returned as they are.
     """
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
+        return value.replace("\x00", "") if "\x00" in value else value
+    if kind in _LEAVES:
+        return value
+    if kind in _CONTAINERS:
+        return _without_nul_in_container(value)
+    names = _init_fields.get(kind)
+    if names is None:
+        if not is_dataclass(value) or isinstance(value, type):
+            return _without_nul_in_container(value)
+        names = _init_fields[kind] = tuple(f.name for f in fields(value) if f.init)
+    changes = None
+    for name in names:
+        old = getattr(value, name)
+        if type(old) in _LEAVES or (type(old) is str and "\x00" not in old):
+            continue
+        new = without_nul(old)
+        if new is not old:
+            changes = changes or {}
+            changes[name] = new
+    return replace(value, **changes) if changes else value
+
+
+# Walked for every message read (about 33 values each in the bench mix): the leaves answered
+# first and each dataclass's fields looked up once: 32 -> 15.5 µs a message (timeit).
+_LEAVES = frozenset({bytes, bytearray, memoryview, int, float, bool, type(None), datetime})
+_CONTAINERS = frozenset({tuple, list, dict})
+_init_fields: dict[type, tuple[str, ...]] = {}
+
+
+def _without_nul_in_container(value: Any) -> Any:
+    if isinstance(value, str):  # a subclass (a StrEnum's member)
         return value.replace("\x00", "") if "\x00" in value else value
     if isinstance(value, (tuple, list)):
         items = [without_nul(item) for item in value]
@@ -91,8 +124,4 @@ def without_nul(value: Any) -> Any:
         pairs = [(without_nul(k), without_nul(v)) for k, v in value.items()]
         changed = any(k is not k0 or v is not v0 for (k, v), (k0, v0) in zip(pairs, value.items(), strict=True))
         return dict(pairs) if changed else value
-    if is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: without_nul(getattr(value, f.name)) for f in fields(value) if f.init}
-        changes = {name: new for name, new in changes.items() if new is not getattr(value, name)}
-        return replace(value, **changes) if changes else value
     return value
