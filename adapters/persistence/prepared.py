@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -104,8 +105,29 @@ def _bound(params: dict[str, Any], plan: _Plan) -> list[Any] | dict[str, Any]:
     values = []
     for name, literal_value, process in plan.binds:
         value = params.get(name, literal_value)
-        values.append(value if process is None or value is None else process(value))
+        if process is not None and value is not None:
+            value = _processed(process, value) if type(value) is datetime else process(value)
+        values.append(value)
     return values if plan.positional else dict(zip(plan.names, values, strict=True))
+
+
+# A datetime's processor (UTCDateTime's conversion to naive UTC, and on SQLite the text) took
+# 6 of the 16 µs of the worker's finishing UPDATE, which binds two (timeit); processing binds
+# about ten a message, nearly all of them one batch's `now`. The processors of these
+# statements are pure functions of the value, so each answer is kept for the next time; the
+# time zone is part of the key (two datetimes of one instant are equal in two zones).
+_DATETIMES: dict[tuple[Callable[[Any], Any], datetime, Any], Any] = {}
+_MISSING = object()
+
+
+def _processed(process: Callable[[Any], Any], value: datetime) -> Any:
+    key = (process, value, value.tzinfo)
+    found = _DATETIMES.get(key, _MISSING)
+    if found is _MISSING:
+        if len(_DATETIMES) >= 256:
+            _DATETIMES.clear()
+        found = _DATETIMES[key] = process(value)
+    return found
 
 
 def _compile(statement: Executable, connection: Connection, keys: tuple[str, ...]) -> _Plan | None:

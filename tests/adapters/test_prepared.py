@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import bindparam, event, insert, literal, select
+from sqlalchemy import DateTime, String, bindparam, cast, event, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from adapters.persistence.db import Database
@@ -55,6 +55,23 @@ def test_a_prepared_select_binds_datetimes_and_literals_as_core_does(db: Databas
         assert list(due.execute(connection, {"now": WHEN}).scalars()) == ["<m@x>"]
         assert due.execute(connection, {"now": datetime(2026, 12, 2, tzinfo=UTC)}).all() == []
         assert Prepared(select(literal(1))).execute(connection, {}).scalar_one() == 1
+
+
+def test_a_datetime_bound_again_gets_its_own_zones_value(db: Database) -> None:
+    """Bound datetimes' processed values are kept for the next time (prepared._processed): two
+    datetimes of one instant in two zones are equal, but a plain DateTime stores each one's
+    wall time, so each must get its own."""
+    if not db.is_sqlite:
+        pytest.skip("psycopg binds a datetime as it is: no processor, nothing kept")
+    echo = Prepared(select(cast(bindparam("when", type_=DateTime()), String)))  # text back
+    paris = timezone(timedelta(hours=1))
+    with db.reading() as session:
+        connection = session.connection()
+        texts = [echo.execute(connection, {"when": when}).scalar_one()
+                 for when in (WHEN, WHEN.astimezone(paris), WHEN, WHEN.replace(tzinfo=None))]
+    assert WHEN.astimezone(paris) == WHEN  # equal: one key, were the zone not part of it
+    assert texts[0] == texts[2] == texts[3] == "2026-12-02 04:30:15.123456"
+    assert texts[1] == "2026-12-02 05:30:15.123456"
 
 
 def test_what_needs_converting_or_expanding_falls_back_to_core(db: Database) -> None:
