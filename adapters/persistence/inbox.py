@@ -47,6 +47,27 @@ _CLAIMABLE = Prepared(select(literal(1)).where(or_(
     and_(T.c.status == MessageStatus.PROCESSING,
          T.c.lease_expires_at < bindparam("now", type_=UTCDateTime())))).limit(1))
 
+# The claim's statements, built once (as the others here): built per claim, with the ids as
+# literals, they cost about half the claim's CPU (cProfile; 2.5 ms of CPU a batch of 32).
+_NOW = bindparam("now", type_=UTCDateTime())
+_IDS: Any = bindparam("ids", expanding=True)
+_EXPIRED_QUERY = (select(T.c.id, T.c.attempts)
+                  .where(T.c.status == MessageStatus.PROCESSING, T.c.lease_expires_at < _NOW)
+                  .order_by(T.c.id).limit(bindparam("limit")))
+_QUEUED_QUERY = (select(T.c.id, T.c.attempts).where(T.c.status == MessageStatus.QUEUED)
+                 .order_by(T.c.id).limit(bindparam("limit")))
+# [plain, with FOR UPDATE SKIP LOCKED]: PostgreSQL's workers skip rows another is claiming
+_EXPIRED = (_EXPIRED_QUERY, _EXPIRED_QUERY.with_for_update(skip_locked=True))
+_QUEUED = (_QUEUED_QUERY, _QUEUED_QUERY.with_for_update(skip_locked=True))
+_GIVE_UP = update(T).where(T.c.id.in_(_IDS)).values(
+    status=MessageStatus.FAILED, lease_expires_at=None, claim_token=None, updated_at=_NOW,
+    error=bindparam("error"))
+_TAKE = update(T).where(T.c.id.in_(_IDS)).values(
+    status=MessageStatus.PROCESSING, claim_token=bindparam("token"), attempts=T.c.attempts + 1,
+    lease_expires_at=bindparam("lease", type_=UTCDateTime()), updated_at=_NOW)
+_CLAIMED = (select(T.c.id, T.c.generation, T.c.source, T.c.envelope_from, T.c.envelope_to,
+                   T.c.received_at).where(T.c.id.in_(_IDS)).order_by(T.c.id))
+
 # Outcomes after which processing again would file or write a second time.
 FILING_OUTCOMES = frozenset({
     Outcome.TICKET_CREATED, Outcome.FILED_CUSTOMER_REPLY, Outcome.FILED_EMPLOYEE_REPLY,
@@ -150,41 +171,23 @@ class SqlInbox:
         Returns the claimed messages and the ids given up on: a message whose processing was
         interrupted max_attempts times (a crash or kill each time) is marked failed, not retried.
         """
-        session = self.session
-        expired = (select(T.c.id, T.c.attempts)
-                   .where(T.c.status == MessageStatus.PROCESSING, T.c.lease_expires_at < now)
-                   .order_by(T.c.id).limit(limit))
-        queued = (select(T.c.id, T.c.attempts)
-                  .where(T.c.status == MessageStatus.QUEUED).order_by(T.c.id).limit(limit))
-        if self._skip_locked:
-            expired = expired.with_for_update(skip_locked=True)
-            queued = queued.with_for_update(skip_locked=True)
-        rows = list(session.execute(expired).all())
+        connection = self.session.connection()
+        locked = 1 if self._skip_locked else 0
+        rows = list(connection.execute(_EXPIRED[locked], {"now": now, "limit": limit}).all())
         if len(rows) < limit:
-            rows += session.execute(queued.limit(limit - len(rows))).all()
+            rows += connection.execute(_QUEUED[locked], {"limit": limit - len(rows)}).all()
         given_up = [row_id for row_id, attempts in rows if attempts >= max_attempts]
         if given_up:
-            session.execute(
-                update(T).where(T.c.id.in_(given_up)).values(
-                    status=MessageStatus.FAILED, lease_expires_at=None, claim_token=None,
-                    updated_at=now,
-                    error=f"processing was interrupted {max_attempts} times (crash or timeout); "
-                          "reprocess it once the cause is fixed",
-                )
-            )
+            connection.execute(_GIVE_UP, {
+                "ids": given_up, "now": now,
+                "error": f"processing was interrupted {max_attempts} times (crash or timeout); "
+                         "reprocess it once the cause is fixed"})
         ids = [row_id for row_id, attempts in rows if attempts < max_attempts]
         if not ids:
             return [], given_up
-        session.execute(
-            update(T).where(T.c.id.in_(ids)).values(
-                status=MessageStatus.PROCESSING, claim_token=token, attempts=T.c.attempts + 1,
-                lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now,
-            )
-        )
-        claimed = session.execute(
-            select(T.c.id, T.c.generation, T.c.source, T.c.envelope_from, T.c.envelope_to,
-                   T.c.received_at).where(T.c.id.in_(ids)).order_by(T.c.id)
-        ).all()
+        connection.execute(_TAKE, {"ids": ids, "token": token, "now": now,
+                                   "lease": now + timedelta(seconds=lease_seconds)})
+        claimed = connection.execute(_CLAIMED, {"ids": ids}).all()
         return [Claimed(i, token, g, src, ef, tuple(et or ()), at)
                 for i, g, src, ef, et, at in claimed], given_up
 
