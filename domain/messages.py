@@ -81,6 +81,16 @@ class Claimed:
 
 
 @dataclass(frozen=True, slots=True)
+class Finished:
+    """A processed message's outcome, to be recorded while its claim holds."""
+
+    claimed: Claimed
+    outcome: str
+    reason: str
+    ticket_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class ExtractedAttachment:
     """`data` is bytes, except in a reader child, where a large file is a view of the message
     it was decoded in (adapters/mail/transfer.py); the child hands it over as bytes."""

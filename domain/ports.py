@@ -18,6 +18,7 @@ from domain.messages import (
     Claimed,
     DueMail,
     FiledDocument,
+    Finished,
     InboundFilter,
     MailboxHealth,
     MailboxPosition,
@@ -65,6 +66,12 @@ class Directory(Protocol):
 
     def is_own_message_id(self, message_id: str) -> bool:
         """True when we sent a message with this Message-ID."""
+        ...
+
+    def prefetch_own_message_ids(self, message_ids: Sequence[str]) -> None:
+        """These will be asked of is_own_message_id in this unit of work: an adapter may look
+        them all up at once. (Mail queued meanwhile has Message-IDs of our own making, which
+        no message already received can carry, so the answers stay true.)"""
         ...
 
     def ticket_correspondent(self, ticket_id: int, address: str) -> bool:
@@ -119,8 +126,11 @@ class Inbox(Protocol):
               max_attempts: int) -> tuple[list[Claimed], list[int]]: ...
     def release(self, claims: list[Claimed]) -> None: ...
     def raw_bytes(self, inbound_ids: list[int]) -> dict[int, bytes]: ...
-    def finish(self, claimed: Claimed, *, outcome: str, reason: str, ticket_id: int | None,
-               now: datetime) -> bool: ...
+    def finish(self, done: Sequence[Finished], *, now: datetime) -> bool:
+        """Record the outcomes (one statement for them all). False when a claim no longer held
+        (its lease ran out and another worker took the message): the caller then undoes the
+        whole unit of work."""
+        ...
     def fail(self, claimed: Claimed, *, error: str, now: datetime) -> None: ...
     def requeue(self, inbound_id: int) -> bool: ...
     def queue_depth(self) -> int: ...

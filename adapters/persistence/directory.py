@@ -79,6 +79,8 @@ _TICKETS_OF_OWN_IDS = (
     .where(_O.c.message_id.in_(bindparam("ids", expanding=True)), _O.c.ticket_id.is_not(None))
 )
 _OWN_MESSAGE_ID = Prepared(select(_O.c.id).where(_O.c.message_id == bindparam("id")).limit(1))
+_OWN_MESSAGE_IDS = (select(_O.c.message_id).distinct()
+                    .where(_O.c.message_id.in_(bindparam("ids", expanding=True))))
 _D = Document.__table__  # type: ignore[attr-defined]
 _CORRESPONDENT = Prepared(
     select(_D.c.id).where(_D.c.ticket_id == bindparam("ticket"),
@@ -113,6 +115,7 @@ class SqlDirectory:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._connection = session.connection()
+        self._own_ids: dict[str, bool] = {}  # prefetched answers of is_own_message_id
 
     def _rows(self, statement: Any, **params: Any) -> list[Any]:
         if isinstance(statement, Prepared):
@@ -149,7 +152,17 @@ class SqlDirectory:
         return None
 
     def is_own_message_id(self, message_id: str) -> bool:
+        known = self._own_ids.get(message_id)
+        if known is not None:
+            return known
         return bool(self._rows(_OWN_MESSAGE_ID, id=message_id))
+
+    def prefetch_own_message_ids(self, message_ids: Sequence[str]) -> None:
+        """One statement for a batch instead of one a message (each an index lookup)."""
+        asked = list(dict.fromkeys(m for m in message_ids if m))
+        if asked:
+            own = {row[0] for row in self._rows(_OWN_MESSAGE_IDS, ids=asked)}
+            self._own_ids.update((m, m in own) for m in asked)
 
     def ticket_correspondent(self, ticket_id: int, address: str) -> bool:
         if not 0 < ticket_id <= MAX_ID:

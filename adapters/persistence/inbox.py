@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from adapters.persistence.prepared import Prepared
 from adapters.persistence.tables import DedupeKey, InboundMessage, RawMessage, ReplayToken
 from adapters.persistence.types import UTCDateTime, utcnow
 from domain.errors import NotFound
-from domain.messages import Claimed, InboundFilter, PreparedDelivery, Stored
+from domain.messages import Claimed, Finished, InboundFilter, PreparedDelivery, Stored
 from domain.model import MessageStatus, Outcome
 
 T = InboundMessage.__table__  # type: ignore[attr-defined]
@@ -204,14 +205,15 @@ class SqlInbox:
     def raw_bytes(self, inbound_ids: list[int]) -> dict[int, bytes]:
         return read_raws(self.session.connection(), inbound_ids)
 
-    def finish(self, claimed: Claimed, *, outcome: str, reason: str,
-               ticket_id: int | None, now: datetime) -> bool:
-        """Record the outcome, only if this claim still holds (another worker may have taken over)."""
-        session = self.session
-        result = _FINISH.execute(session.connection(), {
-            "claimed_id": claimed.id, "token": claimed.token, "outcome": str(outcome),
-            "reason": reason, "ticket": ticket_id, "now": now})
-        return result.rowcount == 1
+    def finish(self, done: Sequence[Finished], *, now: datetime) -> bool:
+        """Record the outcomes, each only if its claim still holds (another worker may have
+        taken over): True when every one did. An executemany: one round trip on PostgreSQL."""
+        if not done:
+            return True
+        rows = [{"claimed_id": f.claimed.id, "token": f.claimed.token, "outcome": str(f.outcome),
+                 "reason": f.reason, "ticket": f.ticket_id, "now": now} for f in done]
+        result = _FINISH.execute(self.session.connection(), rows if len(rows) > 1 else rows[0])
+        return bool(result.rowcount == len(rows))
 
     def fail(self, claimed: Claimed, *, error: str, now: datetime) -> None:
         session = self.session

@@ -22,7 +22,7 @@ from api.application.observability import Metrics, handling
 from api.application.runtime_settings import RuntimeSettings
 from api.application.xml_transactions import XmlOptions
 from domain.decide import decide
-from domain.messages import Claimed, ReadJob, ReadMessage
+from domain.messages import Claimed, Finished, ReadJob, ReadMessage
 from domain.model import AutomationRule, MessageView
 from domain.ports import Reader, Storage
 from domain.reply_reference import candidates
@@ -153,6 +153,7 @@ class Processor:
                                ) -> tuple[list[tuple[Claimed, str]], list[tuple[Claimed, str]]]:
         finished: list[tuple[Claimed, str]] = []
         failed = list(failures)
+        done: list[Finished] = []  # recorded together at the end, unless careful
         with self._storage.writing(durable=False) as uow:
             now = utcnow()
             values = self._settings.current()
@@ -161,19 +162,19 @@ class Processor:
             xml = XmlOptions.from_settings(values, self._render_xml)
             for claim, error in failures:
                 uow.inbox.fail(claim, error=error, now=now)
+            directory.prefetch_own_message_ids([item.view.message_id or "" for item in parsed])
             for item in parsed:
                 with handling(item.claimed.id):
                     try:
                         with uow.savepoint() if careful else nullcontext():
                             decision = decide(item.view, directory, policy)
                             decision, ticket_id = apply(uow, decision, item, values, now, xml=xml)
-                            if not uow.inbox.finish(item.claimed, outcome=decision.outcome,
-                                                    reason=decision.reason, ticket_id=ticket_id,
-                                                    now=now):
+                            result = Finished(item.claimed, decision.outcome, decision.reason,
+                                              ticket_id)
+                            if careful and not uow.inbox.finish([result], now=now):
                                 raise _ClaimLost
+                            done.append(result)
                     except _ClaimLost:
-                        if not careful:
-                            raise _Retry from None
                         # The lease ran out and another worker owns the message: ours is undone.
                         continue
                     except Exception as exc:
@@ -185,6 +186,10 @@ class Processor:
                         continue
                     finished.append((item.claimed, decision.outcome))
                     log.info("%s: %s", decision.outcome, decision.reason)
+            # One statement for the batch's outcomes: a claim lost to another worker (its lease
+            # ran out) undoes the batch, which runs again carefully, each message on its own.
+            if not careful and not uow.inbox.finish(done, now=now):
+                raise _Retry
         return finished, failed
 
 

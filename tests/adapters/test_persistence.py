@@ -20,7 +20,7 @@ from adapters.persistence.migrate import upgrade
 from adapters.persistence.storage import SqlStorage
 from adapters.persistence.types import utcnow
 from api.application.ingest import IngestWriter, prepare
-from domain.messages import InboundDelivery, OutgoingMail, QueuedMail
+from domain.messages import Finished, InboundDelivery, OutgoingMail, QueuedMail
 from tests.conftest import BACKEND
 
 
@@ -111,9 +111,21 @@ def test_a_claimed_message_is_not_claimed_again_until_its_lease_runs_out(db: Dat
     taken_over, _ = claim(db, "worker-b", now_offset=120)
     assert [c.id for c in taken_over] == [first[0].id]
     with SqlStorage(db).writing() as uow:  # the first worker finishing late must not win
-        assert not uow.inbox.finish(first[0], outcome="bounce", reason="x", ticket_id=None,
-                                    now=utcnow())
-        assert uow.inbox.finish(taken_over[0], outcome="bounce", reason="x", ticket_id=None,
+        assert not uow.inbox.finish([Finished(first[0], "bounce", "x", None)], now=utcnow())
+        assert uow.inbox.finish([Finished(taken_over[0], "bounce", "x", None)], now=utcnow())
+
+
+def test_a_batch_of_outcomes_is_recorded_only_where_every_claim_still_holds(db: Database) -> None:
+    """One statement for a batch (an executemany): its row count tells a lost claim."""
+    writer = writer_for(db)
+    for n in (1, 2):
+        writer.store(delivery(message_id=f"<batch{n}@x>"))
+    first, _ = claim(db, "worker-a")
+    taken_over, _ = claim(db, "worker-b", now_offset=120)
+    assert len(first) == len(taken_over) == 2
+    with SqlStorage(db).writing() as uow:
+        assert not uow.inbox.finish([Finished(c, "bounce", "x", None) for c in first], now=utcnow())
+        assert uow.inbox.finish([Finished(c, "bounce", "x", None) for c in taken_over],
                                 now=utcnow())
 
 

@@ -18,6 +18,7 @@ from domain.messages import (
     Claimed,
     DueMail,
     FiledDocument,
+    Finished,
     Origin,
     OutgoingMail,
     PreparedDelivery,
@@ -94,13 +95,16 @@ class FakeInbox:
     def raw_bytes(self, inbound_ids: list[int]) -> dict[int, bytes]:
         return {i: self.s.raw[i] for i in inbound_ids if i in self.s.raw}
 
-    def finish(self, claimed: Claimed, *, outcome: str, reason: str, ticket_id: int | None,
-               now: datetime) -> bool:
-        m = self.s.inbound[claimed.id]
-        if m.token != claimed.token or m.status != MessageStatus.PROCESSING:
-            return False
-        m.status, m.outcome, m.reason, m.ticket_id = MessageStatus.DONE, outcome, reason, ticket_id
-        return True
+    def finish(self, done: Sequence[Finished], *, now: datetime) -> bool:
+        held = 0
+        for f in done:
+            m = self.s.inbound[f.claimed.id]
+            if m.token != f.claimed.token or m.status != MessageStatus.PROCESSING:
+                continue
+            m.status, m.outcome, m.reason, m.ticket_id = (MessageStatus.DONE, f.outcome, f.reason,
+                                                          f.ticket_id)
+            held += 1
+        return held == len(done)
 
     def fail(self, claimed: Claimed, *, error: str, now: datetime) -> None:
         m = self.s.inbound[claimed.id]

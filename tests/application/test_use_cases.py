@@ -117,6 +117,22 @@ class TestProcessing:
         assert poison.status == "failed" and "simulated bug while filing" in poison.error
         assert sorted(t["subject"] for t in world.state.tickets.values()) == ["after", "before"]
 
+    def test_a_message_another_worker_took_over_is_left_to_it_and_the_rest_filed_once(
+            self) -> None:
+        """The batch's outcomes are recorded together: one lost claim undoes the batch, which
+        runs again message by message, the lost one undone alone."""
+        world = World()
+        world.state.directory.add_account(7, "Acme", "acme.example")
+        ids = [world.receive(subject) for subject in ("before", "taken", "after")]
+        assert world.processor.run_once() == 3  # claimed, being read
+        world.state.inbound[ids[1]].token = "other-worker"  # its lease ran out meanwhile
+        world.process()
+        before, taken, after = (world.state.inbound[i] for i in ids)
+        assert (before.outcome, after.outcome) == ("ticket_created", "ticket_created")
+        assert (taken.status, taken.outcome) == ("processing", None)
+        assert sorted(t["subject"] for t in world.state.tickets.values()) == ["after", "before"]
+        assert len(world.state.outbound) == 2  # the two acknowledgements, once each
+
     def test_unreadable_mail_is_recorded_failed_with_the_reason(self) -> None:
         world = World()
         raw = b"garbage"

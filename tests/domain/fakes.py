@@ -59,6 +59,9 @@ class FakeDirectory:
     def is_own_message_id(self, message_id: str) -> bool:
         return message_id in self.own_message_ids
 
+    def prefetch_own_message_ids(self, message_ids: Sequence[str]) -> None:
+        pass  # answered from memory anyway
+
     def ticket_correspondent(self, ticket_id: int, address: str) -> bool:
         return address in self.correspondents.get(ticket_id, set())
 
