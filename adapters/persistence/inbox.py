@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from adapters.persistence.blobs import insert_raw, read_raws
 from adapters.persistence.paging import ordered, page
-from adapters.persistence.prepared import Prepared
+from adapters.persistence.prepared import Prepared, changed_each
 from adapters.persistence.tables import DedupeKey, InboundMessage, RawMessage, ReplayToken
 from adapters.persistence.types import UTCDateTime, utcnow
 from domain.errors import NotFound
@@ -207,13 +207,10 @@ class SqlInbox:
 
     def finish(self, done: Sequence[Finished], *, now: datetime) -> bool:
         """Record the outcomes, each only if its claim still holds (another worker may have
-        taken over): True when every one did. An executemany: one round trip on PostgreSQL."""
-        if not done:
-            return True
-        rows = [{"claimed_id": f.claimed.id, "token": f.claimed.token, "outcome": str(f.outcome),
-                 "reason": f.reason, "ticket": f.ticket_id, "now": now} for f in done]
-        result = _FINISH.execute(self.session.connection(), rows if len(rows) > 1 else rows[0])
-        return bool(result.rowcount == len(rows))
+        taken over): True when every one did. One statement for them all."""
+        return changed_each(_FINISH, self.session.connection(), [
+            {"claimed_id": f.claimed.id, "token": f.claimed.token, "outcome": str(f.outcome),
+             "reason": f.reason, "ticket": f.ticket_id, "now": now} for f in done])
 
     def fail(self, claimed: Claimed, *, error: str, now: datetime) -> None:
         session = self.session

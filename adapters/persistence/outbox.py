@@ -10,7 +10,7 @@ from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, upda
 from sqlmodel import Session
 
 from adapters.persistence.paging import ordered, page
-from adapters.persistence.prepared import Prepared
+from adapters.persistence.prepared import Prepared, changed_each
 from adapters.persistence.tables import OutboundMessage, UndeliverableAddress
 from adapters.persistence.types import UTCDateTime, utcnow
 from domain.addresses import sender_cap_key
@@ -137,11 +137,9 @@ class SqlOutbox:
                 for r in rows]
 
     def mark_handed_over(self, mails: Sequence[DueMail]) -> bool:
-        """The whole message is with the server, all but its final dot (adapters/mail/smtp.py).
-        One executemany for a group: on PostgreSQL, one round trip (psycopg pipelines it)
-        instead of one a mail; both drivers report the rows changed in all."""
-        rows = [_claim(mail) for mail in mails]
-        return not rows or _HANDED_OVER.execute(self.session.connection(), rows).rowcount == len(rows)
+        """The whole message is with the server, all but its final dot (adapters/mail/smtp.py);
+        one statement for a group."""
+        return changed_each(_HANDED_OVER, self.session.connection(), [_claim(m) for m in mails])
 
     def mark_sent(self, sent: Sequence[tuple[DueMail, str | None]], now: datetime) -> None:
         rows = [{**_claim(mail), "at": now, "note": note} for mail, note in sent]

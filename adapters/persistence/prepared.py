@@ -75,6 +75,13 @@ class Prepared:
         return _Rows(cursor)
 
 
+def changed_each(statement: Prepared, connection: Connection, rows: list[dict[str, Any]]) -> bool:
+    """`statement` (which changes at most one row for a row of parameters, keyed by a claim)
+    run for every row at once, an executemany: one round trip on PostgreSQL. True when each
+    changed its row; both drivers report the rows changed in all."""
+    return not rows or statement.execute(connection, rows).rowcount == len(rows)
+
+
 def _cursor(connection: Connection, *, kept: bool) -> Any:
     """One cursor per driver connection, kept with it: psycopg builds a cursor in about 20 µs,
     a fifth of a statement's CPU (measured on loopback). Reusing it is safe because _Rows
